@@ -1,0 +1,20 @@
+"""A log filter that masks anything shaped like a mainland mobile or ID number."""
+
+import logging
+import re
+
+_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def mask_text(text: str) -> str:
+    return _PHONE.sub(r"\1****\2", _ID.sub(r"\1********\2", text))
+
+
+class MaskPIIFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True

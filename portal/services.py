@@ -1,0 +1,394 @@
+"""Kernel services: every write to the shared kernel goes through one of these functions.
+
+Keyword-only, typed, named ``<entity>_<verb>``; each docstring states the rule it enforces.
+"""
+
+import datetime
+import logging
+import secrets
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import crypto, pdf, validators
+from portal.codes import human_code
+from portal.errors import PermissionDenied, PortalError
+from portal.models import (
+    KIND_PREFIX,
+    ApiToken,
+    Area,
+    AuditEntry,
+    Certificate,
+    CertificateSerial,
+    Organisation,
+    OutboxMessage,
+    Person,
+    Role,
+    User,
+)
+from portal.selectors import user_can_act_in
+
+logger = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------
+# Areas
+# ------------------------------------------------------------------------------
+_CHILD_LEVEL = {
+    Area.Level.DISTRICT: Area.Level.STREET,
+    Area.Level.STREET: Area.Level.COMMUNITY,
+    Area.Level.COMMUNITY: Area.Level.GRID,
+}
+
+
+@transaction.atomic
+def area_create(
+    *, name: str, code: str, parent: Area | None = None, resident_population: int | None = None
+) -> Area:
+    """A district has no parent; every other area sits exactly one level below its parent."""
+    level = Area.Level.DISTRICT if parent is None else _CHILD_LEVEL.get(parent.level)
+    if level is None:
+        raise PortalError(_("A grid cannot contain other areas."), code="AREA_TOO_DEEP")
+    area = Area(name=name, code=code, level=level, parent=parent, resident_population=resident_population)
+    area.path = "/"  # set once the id is known
+    area.full_clean(exclude=["path"])
+    area.save()
+    area.path = f"{parent.path if parent else '/'}{area.pk}/"
+    Area.objects.filter(pk=area.pk).update(path=area.path)
+    return area
+
+
+# ------------------------------------------------------------------------------
+# People
+# ------------------------------------------------------------------------------
+def _validate_identity(*, id_type: str, id_number: str) -> str:
+    if id_type == Person.IdType.RESIDENT_ID:
+        return validators.validate_id_number(id_number)
+    number = id_number.strip().upper()
+    if not 6 <= len(number) <= 20 or not number.isalnum():
+        raise ValidationError(_("Enter the document number exactly as printed."), code="id_format")
+    return number
+
+
+@transaction.atomic
+def person_create(
+    *,
+    name: str,
+    id_number: str,
+    id_type: str = Person.IdType.RESIDENT_ID,
+    phone: str = "",
+    area: Area | None = None,
+    organisation: Organisation | None = None,
+    user: User | None = None,
+) -> Person:
+    """A real-name identity: the ID number is checked (GB 11643 check digit for resident IDs),
+    unique by keyed hash, stored encrypted and shown masked; the phone likewise when given.
+
+    Raises ValidationError (field errors, codes ``id_*``/``phone_format``) or PortalError
+    ``PERSON_EXISTS`` when the ID number is already registered.
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the name as on the ID document.")}, code="name_required")
+    try:
+        number = _validate_identity(id_type=id_type, id_number=id_number)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.messages}, code=exc.code) from exc
+    id_hash = crypto.keyed_hash(f"{id_type}:{number}")
+    if Person.objects.filter(id_number_hash=id_hash).exists():
+        raise PortalError(
+            _("A person with this ID number is already registered."), code="PERSON_EXISTS", field="id_number"
+        )
+    person = Person(
+        name=name,
+        id_type=id_type,
+        id_number=number,
+        id_number_hash=id_hash,
+        id_number_masked=validators.mask_id_number(number),
+        area=area,
+        organisation=organisation,
+        user=user,
+    )
+    if id_type == Person.IdType.RESIDENT_ID:
+        person.birth_date = validators.id_birth_date(number)
+        person.gender = Person.Gender.MALE if int(number[16]) % 2 else Person.Gender.FEMALE
+    if phone:
+        try:
+            mobile = validators.validate_mobile(phone)
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.messages}, code=exc.code) from exc
+        person.phone = mobile
+        person.phone_hash = crypto.keyed_hash(mobile)
+        person.phone_masked = validators.mask_phone(mobile)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:  # a concurrent registration of the same ID number
+        raise PortalError(
+            _("A person with this ID number is already registered."), code="PERSON_EXISTS", field="id_number"
+        ) from exc
+    return person
+
+
+def person_reveal_id_number(*, person: Person, viewer: User, reason: str) -> str:
+    """Only staff responsible for the person's area may see the full ID number, and it is audited."""
+    if person.area is None or not user_can_act_in(user=viewer, area=person.area):
+        raise PermissionDenied(_("You may not see this person's full ID number."), code="PII_FORBIDDEN")
+    audit_log(actor=viewer, action="portal.person.id_number_viewed", target=person, area=person.area,
+              data={"reason": reason})
+    return person.id_number
+
+
+# ------------------------------------------------------------------------------
+# Users and roles
+# ------------------------------------------------------------------------------
+def user_set_phone(*, user: User, phone: str, verified: bool) -> User:
+    """A phone number belongs to one account at most (unique keyed hash)."""
+    mobile = validators.validate_mobile(phone)
+    phone_hash = crypto.keyed_hash(mobile)
+    if User.objects.filter(phone_hash=phone_hash).exclude(pk=user.pk).exists():
+        raise PortalError(_("This mobile number is already used by another account."), code="PHONE_TAKEN")
+    user.phone, user.phone_hash = mobile, phone_hash
+    user.phone_masked, user.phone_verified = validators.mask_phone(mobile), verified
+    user.save(update_fields=["phone", "phone_hash", "phone_masked", "phone_verified"])
+    return user
+
+
+def role_assign(*, user: User, role: Role, area: Area | None = None) -> User:
+    """Staff roles act within an area, so they need one; residents and volunteers do not."""
+    from portal.models import STAFF_ROLES
+
+    if role in STAFF_ROLES and area is None and user.area is None:
+        raise PortalError(_("A staff role needs an area of responsibility."), code="ROLE_NEEDS_AREA")
+    group, _created = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+    if area is not None and user.area_id != area.pk:
+        user.area = area
+        user.save(update_fields=["area"])
+    user.__dict__.pop("_role_codes", None)
+    return user
+
+
+# ------------------------------------------------------------------------------
+# Audit log
+# ------------------------------------------------------------------------------
+def audit_log(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model | None = None,
+    area: Area | None = None,
+    data: dict | None = None,
+) -> AuditEntry:
+    """Append-only record of a state change a person may later dispute."""
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        object_id=str(target.pk) if target is not None else "",
+        area=area,
+        data=data or {},
+    )
+
+
+# ------------------------------------------------------------------------------
+# Outbox: Celery jobs that survive a broker outage
+# ------------------------------------------------------------------------------
+_broker_down_until = 0.0
+_BROKER_BACKOFF_SECONDS = 30
+
+
+def outbox_enqueue(*, task_name: str, kwargs: dict) -> OutboxMessage:
+    """Record the job in the caller's transaction and send it after commit.
+
+    If the broker is unreachable the request still succeeds: the row stays pending and the
+    drain sends it later. Tasks must be idempotent: a job may arrive twice.
+    """
+    message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs)
+    transaction.on_commit(lambda: outbox_send(message_id=message.pk))
+    return message
+
+
+def outbox_send(*, message_id: int) -> bool:
+    """Hand one pending job to Celery (inline when eager). Returns whether it was sent."""
+    global _broker_down_until  # noqa: PLW0603 — a per-process circuit breaker, deliberately
+    from kombu.exceptions import OperationalError
+
+    from portal.celery import app
+
+    message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
+    if message is None:
+        return False
+    if app.conf.task_always_eager:
+        OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+        app.tasks[message.task_name].apply(kwargs=message.kwargs, throw=True)
+        return True
+    if time.monotonic() < _broker_down_until:
+        return False
+    try:
+        app.send_task(message.task_name, kwargs=message.kwargs, retry=False)
+    except (OperationalError, OSError) as exc:
+        _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=F("attempts") + 1, last_error=str(exc)[:255]
+        )
+        logger.warning("broker unavailable, job %s left in the outbox", message.pk)
+        return False
+    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+    return True
+
+
+def outbox_drain(*, older_than_seconds: int = 10, limit: int = 500) -> int:
+    """Send jobs still pending after their on-commit attempt; returns how many were sent."""
+    global _broker_down_until  # noqa: PLW0603
+    _broker_down_until = 0.0
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    pending = OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff).order_by("created_at")
+    sent = 0
+    for message_id in pending.values_list("pk", flat=True)[:limit]:
+        if not outbox_send(message_id=message_id):
+            break
+        sent += 1
+    return sent
+
+
+# ------------------------------------------------------------------------------
+# Certificates: one registry for every module
+# ------------------------------------------------------------------------------
+def _next_certificate_number(*, district: Area, kind: str, year: int) -> str:
+    serial, _created = CertificateSerial.objects.get_or_create(district=district, kind=kind, year=year)
+    # The UPDATE takes the row lock; concurrent issuers queue here until commit.
+    CertificateSerial.objects.filter(pk=serial.pk).update(last=F("last") + 1)
+    serial.refresh_from_db(fields=["last"])
+    return f"{district.code.upper()}-{KIND_PREFIX[kind]}-{year}-{serial.last:06d}"
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    kind: str,
+    district: Area,
+    holder: Person,
+    title: str,
+    issuer_name: str,
+    details: list[dict],
+    source: models.Model,
+    issued_on: datetime.date | None = None,
+) -> Certificate:
+    """One certificate per source record and kind, numbered district-kind-year-serial; the PDF
+    is rendered afterwards by a Celery job. Issuing again for the same source returns the first.
+
+    ``details`` is a list of ``{"heading": str, "lines": [[label, value], ...]}`` blocks.
+    """
+    source_type = ContentType.objects.get_for_model(source)
+    existing = Certificate.objects.filter(source_type=source_type, source_id=source.pk, kind=kind).first()
+    if existing is not None:
+        return existing
+    issued_on = issued_on or timezone.localdate()
+    certificate = Certificate(
+        number=_next_certificate_number(district=district, kind=kind, year=issued_on.year),
+        verification_code=human_code(8),
+        kind=kind,
+        district=district,
+        title=title,
+        holder=holder,
+        holder_name_masked=validators.mask_name(holder.name),
+        holder_id_masked=holder.id_number_masked,
+        issuer_name=issuer_name,
+        issued_on=issued_on,
+        details=details,
+        source_type=source_type,
+        source_id=source.pk,
+    )
+    certificate.full_clean()
+    try:
+        with transaction.atomic():
+            certificate.save()
+    except IntegrityError:  # issued concurrently for the same source: keep the first
+        return Certificate.objects.get(source_type=source_type, source_id=source.pk, kind=kind)
+    audit_log(actor=None, action="portal.certificate.issued", target=certificate, area=district,
+              data={"number": certificate.number, "kind": kind})
+    outbox_enqueue(task_name="portal.tasks.certificate_render_task", kwargs={"certificate_id": certificate.pk})
+    return certificate
+
+
+def certificate_verify_url(*, certificate: Certificate) -> str:
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    return f"{base}/certificates/verify/?n={certificate.number}&c={certificate.verification_code}"
+
+
+def certificate_render(*, certificate_id: int) -> Path:
+    """Write the certificate's PDF once; a repeated run (a retried job) leaves the file as it is."""
+    certificate = Certificate.objects.select_related("holder", "district").get(pk=certificate_id)
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    relative = Path("certificates") / certificate.district.code / str(certificate.issued_on.year)
+    target = root / relative / f"{certificate.number}.pdf"
+    if certificate.pdf and target.is_file():
+        return target
+    holder = certificate.holder
+    identity = [
+        (_("Name"), holder.name),
+        (_("ID type"), holder.get_id_type_display()),
+        (_("ID number"), certificate.holder_id_masked),
+    ]
+    blocks = [(_("Holder"), identity)]
+    blocks += [(block["heading"], [tuple(line) for line in block["lines"]]) for block in certificate.details]
+    blocks.append(
+        (
+            _("Issuer"),
+            [(_("Issued by"), certificate.issuer_name), (_("Date of issue"), certificate.issued_on.isoformat())],
+        )
+    )
+    document = pdf.CertificateDocument(
+        title=certificate.title,
+        number=certificate.number,
+        blocks=blocks,
+        qr_url=certificate_verify_url(certificate=certificate),
+        footer=_("Verification code: %(code)s") % {"code": certificate.verification_code},
+    )
+    content = pdf.render_certificate(document)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{secrets.token_hex(4)}.part")
+    partial.write_bytes(content)
+    partial.replace(target)  # atomic: a killed worker never leaves half a file behind
+    Certificate.objects.filter(pk=certificate.pk).update(pdf=str(relative / target.name))
+    return target
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, by: User, reason: str) -> Certificate:
+    """Only staff responsible for the certificate's district revoke it, with a reason; audited."""
+    if not user_can_act_in(user=by, area=certificate.district, roles={Role.DISTRICT_ADMIN}):
+        raise PermissionDenied(_("You may not revoke this certificate."), code="CERTIFICATE_REVOKE_FORBIDDEN")
+    reason = reason.strip()
+    if not reason:
+        raise PortalError(_("Give a reason for the revocation."), code="REASON_REQUIRED", field="reason")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status == Certificate.Status.REVOKED:
+        raise PortalError(_("This certificate is already revoked."), code="CERTIFICATE_ALREADY_REVOKED")
+    certificate.status = Certificate.Status.REVOKED
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_by = by
+    certificate.revoke_reason = reason
+    certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason", "updated_at"])
+    audit_log(actor=by, action="portal.certificate.revoked", target=certificate, area=certificate.district,
+              data={"number": certificate.number, "reason": reason})
+    return certificate
+
+
+# ------------------------------------------------------------------------------
+# API tokens
+# ------------------------------------------------------------------------------
+def api_token_issue(*, user: User, name: str = "") -> str:
+    """Return a new bearer token; only its hash is kept, so it can be shown this once."""
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, key_hash=crypto.keyed_hash(token), prefix=token[:8])
+    return token

@@ -1,0 +1,56 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal import health, selectors
+from portal.forms import CertificateVerifyForm
+from portal.models import Certificate
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    payload, status = health.health()
+    return JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def certificate_verify(request):
+    """Public: anyone holding a certificate's number and verification code may check it."""
+    form = CertificateVerifyForm(request.GET or None)
+    certificate = None
+    searched = False
+    if form.is_valid():
+        searched = True
+        certificate = selectors.certificate_for_verification(
+            number=form.cleaned_data["n"], verification_code=form.cleaned_data["c"]
+        )
+    response = render(
+        request,
+        "portal/certificate_verify.html",
+        {"form": form, "certificate": certificate, "searched": searched},
+        status=404 if searched and certificate is None else 200,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def certificate_download(request, number: str):
+    """The PDF for its holder and for staff responsible for the certificate's district."""
+    certificate = get_object_or_404(Certificate.objects.select_related("holder", "district"), number=number)
+    user = request.user
+    is_holder = user.is_authenticated and certificate.holder.user_id == user.pk
+    if not (is_holder or selectors.user_can_act_in(user=user, area=certificate.district)):
+        raise Http404
+    if not certificate.pdf:
+        raise Http404
+    path = Path(settings.PRIVATE_MEDIA_ROOT) / certificate.pdf
+    if not path.is_file():
+        raise Http404
+    return FileResponse(path.open("rb"), content_type="application/pdf", filename=f"{certificate.number}.pdf")
