@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from portal import metrics
-from portal.models import STAFF_ROLES, Area, Certificate, PlanPeriod, Role, Target, User
+from portal import crypto, metrics
+from portal.models import STAFF_ROLES, Area, Certificate, Person, PlanPeriod, Role, Target, User
 
 
 def user_scope_area(*, user: User) -> Area | None:
@@ -61,6 +61,15 @@ def districts() -> QuerySet[Area]:
 
 def streets_of(*, district: Area) -> QuerySet[Area]:
     return Area.objects.filter(parent=district, level=Area.Level.STREET).order_by("sort_order", "name")
+
+
+def id_number_hash(*, id_type: str, id_number: str) -> str:
+    """The keyed hash that makes an identity document unique without storing it in clear."""
+    return crypto.keyed_hash(f"{id_type}:{id_number}")
+
+
+def person_find(*, id_type: str, id_number: str) -> Person | None:
+    return Person.objects.filter(id_number_hash=id_number_hash(id_type=id_type, id_number=id_number)).first()
 
 
 def certificate_for_verification(*, number: str, verification_code: str) -> Certificate | None:

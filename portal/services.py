@@ -34,7 +34,7 @@ from portal.models import (
     Role,
     User,
 )
-from portal.selectors import user_can_act_in
+from portal.selectors import id_number_hash, user_can_act_in
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def person_create(
         number = _validate_identity(id_type=id_type, id_number=id_number)
     except ValidationError as exc:
         raise ValidationError({"id_number": exc.messages}, code=exc.code) from exc
-    id_hash = crypto.keyed_hash(f"{id_type}:{number}")
+    id_hash = id_number_hash(id_type=id_type, id_number=number)
     if Person.objects.filter(id_number_hash=id_hash).exists():
         raise PortalError(
             _("A person with this ID number is already registered."), code="PERSON_EXISTS", field="id_number"

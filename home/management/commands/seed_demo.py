@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from home.demo import seed_editor_permissions, seed_home_pages
+from portal.demo import USERS, seed_kernel
+
+
+class Command(BaseCommand):
+    help = "Load the demo districts, targets, users and pages (idempotent: a second run changes nothing)."
+
+    def handle(self, *args, **options) -> None:
+        seed_kernel()
+        pages = seed_home_pages()
+        seed_editor_permissions(pages)
+        password = getattr(settings, "DEMO_PASSWORD", None)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo log-ins (username / password):"))
+        for seed in USERS:
+            shown = password if password else "(set DEMO_PASSWORD)"
+            self.stdout.write(f"  {seed.username:<20} {shown:<16} {seed.display_name}")
