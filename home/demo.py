@@ -1,7 +1,7 @@
 """Demo home pages: one Wagtail site per district, the first one the default site."""
 
-from django.db import transaction
 from django.contrib.auth.models import Group
+from django.db import transaction
 from wagtail.models import GroupPagePermission, Page, Site
 
 from home.models import HomePage
@@ -26,11 +26,17 @@ HOME_PAGES = [
 
 TIPS = {
     "xc": [
-        ("电动自行车不进楼入户", "电动自行车请在室外集中充电区充电，不要停放在楼道、疏散通道和室内，更不要“飞线”充电。"),
+        (
+            "电动自行车不进楼入户",
+            "电动自行车请在室外集中充电区充电，不要停放在楼道、疏散通道和室内，更不要“飞线”充电。",
+        ),
         ("油锅起火怎么办", "立即关闭燃气，用锅盖或湿毛巾盖住油锅；千万不要用水浇，以免热油飞溅、火势扩大。"),
     ],
     "hp": [
-        ("高层住宅逃生", "发生火灾时不要乘坐电梯，用湿毛巾捂住口鼻，沿疏散楼梯向下撤离；被困时关门堵缝，等待救援。"),
+        (
+            "高层住宅逃生",
+            "发生火灾时不要乘坐电梯，用湿毛巾捂住口鼻，沿疏散楼梯向下撤离；被困时关门堵缝，等待救援。",
+        ),
     ],
 }
 
@@ -49,8 +55,13 @@ def seed_home_pages() -> list[HomePage]:
         district = Area.objects.get(code=code)
         page = HomePage.objects.filter(district=district).first()
         if page is None:
-            page = HomePage(title=title, slug=f"home-{code}", district=district, introduction=introduction,
-                            body=_body(code))
+            page = HomePage(
+                title=title,
+                slug=f"home-{code}",
+                district=district,
+                introduction=introduction,
+                body=_body(code),
+            )
             root.add_child(instance=page)
             page.save_revision().publish()
         site = Site.objects.filter(hostname=hostname, port=80).first()
@@ -73,7 +84,9 @@ def seed_editor_permissions(pages: list[HomePage]) -> None:
     for page in pages:
         for codename in ("add_page", "change_page", "publish_page"):
             GroupPagePermission.objects.get_or_create(
-                group=editors, page=page, permission__codename=codename,
+                group=editors,
+                page=page,
+                permission__codename=codename,
                 defaults={"permission": _page_permission(codename)},
             )
 

@@ -70,7 +70,10 @@ def certificate_get(request, number: str, code: str):
     guessing numbers reveals nothing; the holder is shown masked."""
     certificate = selectors.certificate_for_verification(number=number, verification_code=code)
     if certificate is None:
-        return 404, {"code": "CERTIFICATE_NOT_FOUND", "message": _("No certificate matches this number and verification code.")}
+        return 404, {
+            "code": "CERTIFICATE_NOT_FOUND",
+            "message": _("No certificate matches this number and verification code."),
+        }
     return 200, {
         "number": certificate.number,
         "kind": certificate.kind,
@@ -116,4 +119,6 @@ class AreaOut(Schema):
 
 @api.get("/areas", response=list[AreaOut], auth=AUTH, tags=["areas"], summary="Areas the caller may act in")
 def areas(request):
-    return list(selectors.areas_visible_to(user=request.auth).values("id", "name", "code", "level", "parent_id"))
+    return list(
+        selectors.areas_visible_to(user=request.auth).values("id", "name", "code", "level", "parent_id")
+    )

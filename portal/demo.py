@@ -19,38 +19,66 @@ DISTRICTS = {
         "西城区",
         1_106_000,
         [
-            ("xc-xcaj", "西长安街街道"), ("xc-xjk", "新街口街道"), ("xc-yt", "月坛街道"),
-            ("xc-zll", "展览路街道"), ("xc-ds", "德胜街道"), ("xc-jrj", "金融街街道"),
-            ("xc-sch", "什刹海街道"), ("xc-dsl", "大栅栏街道"), ("xc-tq", "天桥街道"),
-            ("xc-cs", "椿树街道"), ("xc-trt", "陶然亭街道"), ("xc-gamn", "广安门内街道"),
-            ("xc-nj", "牛街街道"), ("xc-bzf", "白纸坊街道"), ("xc-gamw", "广安门外街道"),
+            ("xc-xcaj", "西长安街街道"),
+            ("xc-xjk", "新街口街道"),
+            ("xc-yt", "月坛街道"),
+            ("xc-zll", "展览路街道"),
+            ("xc-ds", "德胜街道"),
+            ("xc-jrj", "金融街街道"),
+            ("xc-sch", "什刹海街道"),
+            ("xc-dsl", "大栅栏街道"),
+            ("xc-tq", "天桥街道"),
+            ("xc-cs", "椿树街道"),
+            ("xc-trt", "陶然亭街道"),
+            ("xc-gamn", "广安门内街道"),
+            ("xc-nj", "牛街街道"),
+            ("xc-bzf", "白纸坊街道"),
+            ("xc-gamw", "广安门外街道"),
         ],
     ),
     "hp": (
         "和平区",
         355_000,
         [
-            ("hp-qyc", "劝业场街道"), ("hp-xbl", "小白楼街道"), ("hp-wdd", "五大道街道"),
-            ("hp-xx", "新兴街道"), ("hp-nym", "南营门街道"), ("hp-ns", "南市街道"),
+            ("hp-qyc", "劝业场街道"),
+            ("hp-xbl", "小白楼街道"),
+            ("hp-wdd", "五大道街道"),
+            ("hp-xx", "新兴街道"),
+            ("hp-nym", "南营门街道"),
+            ("hp-ns", "南市街道"),
         ],
     ),
     "mtg": (
         "门头沟区",
         396_000,
         [
-            ("mtg-dy", "大峪街道"), ("mtg-cz", "城子街道"), ("mtg-dxf", "东辛房街道"),
-            ("mtg-dt", "大台街道"), ("mtg-lq", "龙泉镇"), ("mtg-yd", "永定镇"),
-            ("mtg-tzs", "潭柘寺镇"), ("mtg-wp", "王平镇"), ("mtg-jz", "军庄镇"),
-            ("mtg-mfs", "妙峰山镇"), ("mtg-yc", "雁翅镇"), ("mtg-zt", "斋堂镇"), ("mtg-qs", "清水镇"),
+            ("mtg-dy", "大峪街道"),
+            ("mtg-cz", "城子街道"),
+            ("mtg-dxf", "东辛房街道"),
+            ("mtg-dt", "大台街道"),
+            ("mtg-lq", "龙泉镇"),
+            ("mtg-yd", "永定镇"),
+            ("mtg-tzs", "潭柘寺镇"),
+            ("mtg-wp", "王平镇"),
+            ("mtg-jz", "军庄镇"),
+            ("mtg-mfs", "妙峰山镇"),
+            ("mtg-yc", "雁翅镇"),
+            ("mtg-zt", "斋堂镇"),
+            ("mtg-qs", "清水镇"),
         ],
     ),
     "ft": (
         "丰台区",
         2_019_000,
         [
-            ("ft-yam", "右安门街道"), ("ft-tpq", "太平桥街道"), ("ft-xly", "西罗园街道"),
-            ("ft-dhm", "大红门街道"), ("ft-ny", "南苑街道"), ("ft-fz", "方庄街道"),
-            ("ft-cxd", "长辛店街道"), ("ft-wp", "宛平街道"),
+            ("ft-yam", "右安门街道"),
+            ("ft-tpq", "太平桥街道"),
+            ("ft-xly", "西罗园街道"),
+            ("ft-dhm", "大红门街道"),
+            ("ft-ny", "南苑街道"),
+            ("ft-fz", "方庄街道"),
+            ("ft-cxd", "长辛店街道"),
+            ("ft-wp", "宛平街道"),
         ],
     ),
 }
@@ -85,28 +113,84 @@ class TargetSeed:
 
 
 TARGETS = [
-    TargetSeed("xc", "十四五", Metric.REGISTERED_VOLUNTEERS, "3000", "人",
-               "西城区消防事业发展建设规划 · 聚力推进公益性志愿服务（2025年底前）"),
-    TargetSeed("xc", "十四五", Metric.VOLUNTEER_ROLE_MODELS, "5", "个",
-               "西城区消防事业发展建设规划 · 树立志愿服务典型"),
-    TargetSeed("xc", "十四五", Metric.TRAINEES_PASSED_PER_YEAR, "25000", "人/年",
-               "西城区消防事业发展建设规划 · 全面推行“一警六员”实操实训",
-               note="通过实操实训成为“准消防员”的人数"),
-    TargetSeed("ft", "十四五", Metric.AWARENESS_RATE, "85", "%",
-               "丰台区消防救援事业发展建设规划 · 主要指标（公众消防安全知晓率）"),
-    TargetSeed("mtg", "十五五", Metric.TRAINEES_TRAINED_PER_YEAR, "5000", "人/年",
-               "门头沟区消防事业发展建设规划 · “灭火器灭真火、消火栓出真水”培训",
-               comparison=Target.Comparison.ABOUT, note="预期性指标，计参训人数"),
-    TargetSeed("mtg", "十五五", Metric.TRAINEES_TRAINED_PER_YEAR, "100000", "人/年",
-               "门头沟区消防事业发展建设规划 · 主要指标表（总队建议值）",
-               kind=Target.Kind.REFERENCE, comparison=Target.Comparison.ABOUT,
-               note="总队参考值，全市口径"),
-    TargetSeed("hp", "十四五", Metric.REGISTERED_VOLUNTEERS, "20000", "人",
-               "和平区社会消防救援事业发展规划 · 壮大消防志愿者队伍"),
-    TargetSeed("hp", "十四五", Metric.LEARNER_SHARE, "5", "%",
-               "和平区社会消防救援事业发展规划 · 推广全民消防安全学习平台（常住人口上线使用率）"),
-    TargetSeed("hp", "十四五", Metric.AWARENESS_RATE, "80", "%",
-               "和平区社会消防救援事业发展规划 · 公众消防安全知晓率（“十四五”末期）"),
+    TargetSeed(
+        "xc",
+        "十四五",
+        Metric.REGISTERED_VOLUNTEERS,
+        "3000",
+        "人",
+        "西城区消防事业发展建设规划 · 聚力推进公益性志愿服务（2025年底前）",
+    ),
+    TargetSeed(
+        "xc",
+        "十四五",
+        Metric.VOLUNTEER_ROLE_MODELS,
+        "5",
+        "个",
+        "西城区消防事业发展建设规划 · 树立志愿服务典型",
+    ),
+    TargetSeed(
+        "xc",
+        "十四五",
+        Metric.TRAINEES_PASSED_PER_YEAR,
+        "25000",
+        "人/年",
+        "西城区消防事业发展建设规划 · 全面推行“一警六员”实操实训",
+        note="通过实操实训成为“准消防员”的人数",
+    ),
+    TargetSeed(
+        "ft",
+        "十四五",
+        Metric.AWARENESS_RATE,
+        "85",
+        "%",
+        "丰台区消防救援事业发展建设规划 · 主要指标（公众消防安全知晓率）",
+    ),
+    TargetSeed(
+        "mtg",
+        "十五五",
+        Metric.TRAINEES_TRAINED_PER_YEAR,
+        "5000",
+        "人/年",
+        "门头沟区消防事业发展建设规划 · “灭火器灭真火、消火栓出真水”培训",
+        comparison=Target.Comparison.ABOUT,
+        note="预期性指标，计参训人数",
+    ),
+    TargetSeed(
+        "mtg",
+        "十五五",
+        Metric.TRAINEES_TRAINED_PER_YEAR,
+        "100000",
+        "人/年",
+        "门头沟区消防事业发展建设规划 · 主要指标表（总队建议值）",
+        kind=Target.Kind.REFERENCE,
+        comparison=Target.Comparison.ABOUT,
+        note="总队参考值，全市口径",
+    ),
+    TargetSeed(
+        "hp",
+        "十四五",
+        Metric.REGISTERED_VOLUNTEERS,
+        "20000",
+        "人",
+        "和平区社会消防救援事业发展规划 · 壮大消防志愿者队伍",
+    ),
+    TargetSeed(
+        "hp",
+        "十四五",
+        Metric.LEARNER_SHARE,
+        "5",
+        "%",
+        "和平区社会消防救援事业发展规划 · 推广全民消防安全学习平台（常住人口上线使用率）",
+    ),
+    TargetSeed(
+        "hp",
+        "十四五",
+        Metric.AWARENESS_RATE,
+        "80",
+        "%",
+        "和平区社会消防救援事业发展规划 · 公众消防安全知晓率（“十四五”末期）",
+    ),
 ]
 
 ORGANISATIONS = [
@@ -129,11 +213,41 @@ class UserSeed:
 
 
 USERS = [
-    UserSeed("district_admin", "王建国（西城区管理员）", Role.DISTRICT_ADMIN, "xc", "13810000001", "district_admin@example.org"),
-    UserSeed("street_coordinator", "李晓梅（金融街街道）", Role.STREET_COORDINATOR, "xc-jrj", "13810000002", "street_coordinator@example.org"),
-    UserSeed("team_leader", "赵磊（金融街志愿服务队）", Role.TEAM_LEADER, "xc-jrj", "13810000003", "team_leader@example.org"),
-    UserSeed("unit_manager", "孙丽（丰盛物业安全管理人）", Role.UNIT_MANAGER, "xc-jrj", "13810000004", "unit_manager@example.org"),
-    UserSeed("trainer", "周强（西城区实训基地教员）", Role.TRAINER, "xc", "13810000005", "trainer@example.org"),
+    UserSeed(
+        "district_admin",
+        "王建国（西城区管理员）",
+        Role.DISTRICT_ADMIN,
+        "xc",
+        "13810000001",
+        "district_admin@example.org",
+    ),
+    UserSeed(
+        "street_coordinator",
+        "李晓梅（金融街街道）",
+        Role.STREET_COORDINATOR,
+        "xc-jrj",
+        "13810000002",
+        "street_coordinator@example.org",
+    ),
+    UserSeed(
+        "team_leader",
+        "赵磊（金融街志愿服务队）",
+        Role.TEAM_LEADER,
+        "xc-jrj",
+        "13810000003",
+        "team_leader@example.org",
+    ),
+    UserSeed(
+        "unit_manager",
+        "孙丽（丰盛物业安全管理人）",
+        Role.UNIT_MANAGER,
+        "xc-jrj",
+        "13810000004",
+        "unit_manager@example.org",
+    ),
+    UserSeed(
+        "trainer", "周强（西城区实训基地教员）", Role.TRAINER, "xc", "13810000005", "trainer@example.org"
+    ),
     UserSeed("volunteer", "陈静", Role.VOLUNTEER, None, "13810000006", "volunteer@example.org"),
     UserSeed("resident", "刘洋", Role.RESIDENT, None, "13810000007", "resident@example.org"),
     UserSeed("editor", "吴芳（宣传编辑）", Role.EDITOR, "xc", "13810000008", "editor@example.org"),
@@ -161,7 +275,9 @@ def seed_areas() -> dict[str, Area]:
             Area.objects.filter(pk=areas[code].pk).update(sort_order=order)
         for street_order, (street_code, street_name) in enumerate(streets):
             if street_code not in areas:
-                areas[street_code] = services.area_create(name=street_name, code=street_code, parent=areas[code])
+                areas[street_code] = services.area_create(
+                    name=street_name, code=street_code, parent=areas[code]
+                )
                 Area.objects.filter(pk=areas[street_code].pk).update(sort_order=street_order)
     for street_code, communities in COMMUNITIES.items():
         for code, name in communities:
@@ -225,7 +341,9 @@ def seed_people(areas: dict[str, Area], users: dict[str, User]) -> None:
         if selectors.person_find(id_type=Person.IdType.RESIDENT_ID, id_number=number) is not None:
             continue
         user = users[username]
-        services.person_create(name=name, id_number=number, phone=user.phone, area=areas[area_code], user=user)
+        services.person_create(
+            name=name, id_number=number, phone=user.phone, area=areas[area_code], user=user
+        )
 
 
 @transaction.atomic

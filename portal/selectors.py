@@ -112,9 +112,12 @@ def targets_progress(*, district: Area, year: int) -> list[TargetProgress]:
         return []
     targets = Target.objects.filter(period=period).select_related("period__district")
     return [
-        TargetProgress(target=t, actual=metrics.actual(t.metric, district=district, year=year)) for t in targets
+        TargetProgress(target=t, actual=metrics.actual(t.metric, district=district, year=year))
+        for t in targets
     ]
 
 
 def staff_users_in(*, area: Area, role: Role) -> QuerySet[User]:
-    return User.objects.filter(groups__name=role, area__path__startswith=area.path).filter(~Q(is_active=False))
+    return User.objects.filter(groups__name=role, area__path__startswith=area.path).filter(
+        ~Q(is_active=False)
+    )

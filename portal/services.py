@@ -142,8 +142,13 @@ def person_reveal_id_number(*, person: Person, viewer: User, reason: str) -> str
     """Only staff responsible for the person's area may see the full ID number, and it is audited."""
     if person.area is None or not user_can_act_in(user=viewer, area=person.area):
         raise PermissionDenied(_("You may not see this person's full ID number."), code="PII_FORBIDDEN")
-    audit_log(actor=viewer, action="portal.person.id_number_viewed", target=person, area=person.area,
-              data={"reason": reason})
+    audit_log(
+        actor=viewer,
+        action="portal.person.id_number_viewed",
+        target=person,
+        area=person.area,
+        data={"reason": reason},
+    )
     return person.id_number
 
 
@@ -219,7 +224,7 @@ def outbox_enqueue(*, task_name: str, kwargs: dict) -> OutboxMessage:
 
 def outbox_send(*, message_id: int) -> bool:
     """Hand one pending job to Celery (inline when eager). Returns whether it was sent."""
-    global _broker_down_until  # noqa: PLW0603 — a per-process circuit breaker, deliberately
+    global _broker_down_until
     from kombu.exceptions import OperationalError
 
     from portal.celery import app
@@ -248,10 +253,12 @@ def outbox_send(*, message_id: int) -> bool:
 
 def outbox_drain(*, older_than_seconds: int = 10, limit: int = 500) -> int:
     """Send jobs still pending after their on-commit attempt; returns how many were sent."""
-    global _broker_down_until  # noqa: PLW0603
+    global _broker_down_until
     _broker_down_until = 0.0
     cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
-    pending = OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff).order_by("created_at")
+    pending = OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff).order_by(
+        "created_at"
+    )
     sent = 0
     for message_id in pending.values_list("pk", flat=True)[:limit]:
         if not outbox_send(message_id=message_id):
@@ -314,9 +321,16 @@ def certificate_issue(
             certificate.save()
     except IntegrityError:  # issued concurrently for the same source: keep the first
         return Certificate.objects.get(source_type=source_type, source_id=source.pk, kind=kind)
-    audit_log(actor=None, action="portal.certificate.issued", target=certificate, area=district,
-              data={"number": certificate.number, "kind": kind})
-    outbox_enqueue(task_name="portal.tasks.certificate_render_task", kwargs={"certificate_id": certificate.pk})
+    audit_log(
+        actor=None,
+        action="portal.certificate.issued",
+        target=certificate,
+        area=district,
+        data={"number": certificate.number, "kind": kind},
+    )
+    outbox_enqueue(
+        task_name="portal.tasks.certificate_render_task", kwargs={"certificate_id": certificate.pk}
+    )
     return certificate
 
 
@@ -344,7 +358,10 @@ def certificate_render(*, certificate_id: int) -> Path:
     blocks.append(
         (
             _("Issuer"),
-            [(_("Issued by"), certificate.issuer_name), (_("Date of issue"), certificate.issued_on.isoformat())],
+            [
+                (_("Issued by"), certificate.issuer_name),
+                (_("Date of issue"), certificate.issued_on.isoformat()),
+            ],
         )
     )
     document = pdf.CertificateDocument(
@@ -379,8 +396,13 @@ def certificate_revoke(*, certificate: Certificate, by: User, reason: str) -> Ce
     certificate.revoked_by = by
     certificate.revoke_reason = reason
     certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason", "updated_at"])
-    audit_log(actor=by, action="portal.certificate.revoked", target=certificate, area=certificate.district,
-              data={"number": certificate.number, "reason": reason})
+    audit_log(
+        actor=by,
+        action="portal.certificate.revoked",
+        target=certificate,
+        area=certificate.district,
+        data={"number": certificate.number, "reason": reason},
+    )
     return certificate
 
 

@@ -36,7 +36,7 @@ class ConsoleSMSBackend(BaseSMSBackend):
     """Prints the message for a developer at the terminal."""
 
     def send(self, *, phone: str, text: str) -> None:
-        print(f"[SMS → {validators.mask_phone(phone)}] {text}", flush=True)  # noqa: T201
+        print(f"[SMS → {validators.mask_phone(phone)}] {text}", flush=True)
 
 
 class GatewaySMSBackend(BaseSMSBackend):
@@ -54,7 +54,10 @@ class GatewaySMSBackend(BaseSMSBackend):
         request = urllib.request.Request(  # noqa: S310 — the URL is the operator's configured gateway
             settings.SMS_GATEWAY_URL,
             data=json.dumps(self.payload(phone=phone, text=text)).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {settings.SMS_GATEWAY_KEY}"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {settings.SMS_GATEWAY_KEY}",
+            },
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310

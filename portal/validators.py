@@ -36,7 +36,9 @@ def validate_id_number(value: str) -> str:
     try:
         birth = id_birth_date(number)
     except ValueError as exc:
-        raise ValidationError(_("The date of birth in this ID number does not exist."), code="id_birth") from exc
+        raise ValidationError(
+            _("The date of birth in this ID number does not exist."), code="id_birth"
+        ) from exc
     if birth > datetime.date.today() or birth.year < 1900:
         raise ValidationError(_("The date of birth in this ID number does not exist."), code="id_birth")
     if id_check_digit(number[:17]) != number[17]:

@@ -87,8 +87,16 @@ class PersonViewSet(ScopedViewSet):
     list_display = ["name", "id_number_masked", "phone_masked", "area", "organisation"]
     search_fields = ["name"]
     inspect_view_enabled = True
-    inspect_view_fields = ["name", "id_type", "id_number_masked", "phone_masked", "gender", "birth_date", "area",
-                           "organisation"]
+    inspect_view_fields = [
+        "name",
+        "id_type",
+        "id_number_masked",
+        "phone_masked",
+        "gender",
+        "birth_date",
+        "area",
+        "organisation",
+    ]
     form_fields = ["name"]
 
 
@@ -101,8 +109,18 @@ class CertificateViewSet(ScopedViewSet):
     list_filter = ["kind", "status"]
     search_fields = ["number"]
     inspect_view_enabled = True
-    inspect_view_fields = ["number", "kind", "title", "holder_name_masked", "holder_id_masked", "issuer_name",
-                           "issued_on", "status", "revoked_at", "revoke_reason"]
+    inspect_view_fields = [
+        "number",
+        "kind",
+        "title",
+        "holder_name_masked",
+        "holder_id_masked",
+        "issuer_name",
+        "issued_on",
+        "status",
+        "revoked_at",
+        "revoke_reason",
+    ]
     form_fields = ["title"]
 
 

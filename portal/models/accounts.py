@@ -7,10 +7,14 @@ from portal.crypto import EncryptedTextField
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its hash is stored; the token is shown once."""
 
-    user = models.ForeignKey("portal.User", models.CASCADE, related_name="portal_api_tokens", verbose_name=_("user"))
+    user = models.ForeignKey(
+        "portal.User", models.CASCADE, related_name="portal_api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("name"), max_length=64, blank=True)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
-    prefix = models.CharField(_("prefix"), max_length=8, help_text=_("First characters, to tell tokens apart."))
+    prefix = models.CharField(
+        _("prefix"), max_length=8, help_text=_("First characters, to tell tokens apart.")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

@@ -66,10 +66,14 @@ class Certificate(TimeStampedModel):
     details = models.JSONField(
         _("details"), default=list, blank=True, help_text=_("Label/value pairs printed on the certificate.")
     )
-    source_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+", verbose_name=_("source type"))
+    source_type = models.ForeignKey(
+        ContentType, models.PROTECT, related_name="+", verbose_name=_("source type")
+    )
     source_id = models.PositiveBigIntegerField(_("source id"))
     source = GenericForeignKey("source_type", "source_id")
-    pdf = models.CharField(_("PDF file"), max_length=255, blank=True, help_text=_("Path under the private store."))
+    pdf = models.CharField(
+        _("PDF file"), max_length=255, blank=True, help_text=_("Path under the private store.")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALID)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
@@ -82,9 +86,12 @@ class Certificate(TimeStampedModel):
         verbose_name_plural = _("certificates")
         ordering = ["-issued_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["source_type", "source_id", "kind"], name="certificate_one_per_source"),
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "kind"], name="certificate_one_per_source"
+            ),
             models.CheckConstraint(
-                condition=Q(status="valid", revoked_at__isnull=True) | Q(status="revoked", revoked_at__isnull=False),
+                condition=Q(status="valid", revoked_at__isnull=True)
+                | Q(status="revoked", revoked_at__isnull=False),
                 name="certificate_revocation_consistent",
             ),
         ]

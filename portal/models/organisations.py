@@ -20,9 +20,14 @@ class Organisation(TimeStampedModel):
     name = models.CharField(_("name"), max_length=128)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, blank=True, help_text=_("统一社会信用代码, 18 characters.")
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        help_text=_("统一社会信用代码, 18 characters."),
     )
-    area = models.ForeignKey("portal.Area", models.PROTECT, related_name="organisations", verbose_name=_("area"))
+    area = models.ForeignKey(
+        "portal.Area", models.PROTECT, related_name="organisations", verbose_name=_("area")
+    )
     address = models.CharField(_("address"), max_length=255, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
     managers = models.ManyToManyField(

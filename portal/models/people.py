@@ -26,15 +26,24 @@ class Person(TimeStampedModel):
         UNKNOWN = "unknown", _("Unknown")
 
     user = models.OneToOneField(
-        "portal.User", models.SET_NULL, null=True, blank=True, related_name="person", verbose_name=_("account")
+        "portal.User",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name=_("account"),
     )
     name = models.CharField(_("name"), max_length=64)
-    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_type = models.CharField(
+        _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
     id_number = EncryptedTextField(_("ID number"))
     id_number_hash = models.CharField(_("ID number hash"), max_length=64, unique=True, editable=False)
     id_number_masked = models.CharField(_("ID number (masked)"), max_length=32, editable=False)
     phone = EncryptedTextField(_("mobile number"), blank=True, default="")
-    phone_hash = models.CharField(_("mobile number hash"), max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(
+        _("mobile number hash"), max_length=64, blank=True, db_index=True, editable=False
+    )
     phone_masked = models.CharField(_("mobile number (masked)"), max_length=16, blank=True, editable=False)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, default=Gender.UNKNOWN)

@@ -26,7 +26,9 @@ class PlanPeriod(TimeStampedModel):
         ordering = ["district", "start_year"]
         constraints = [
             models.UniqueConstraint(fields=["district", "name"], name="plan_period_unique_name_per_district"),
-            models.CheckConstraint(condition=Q(end_year__gte=F("start_year")), name="plan_period_years_ordered"),
+            models.CheckConstraint(
+                condition=Q(end_year__gte=F("start_year")), name="plan_period_years_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,7 +57,9 @@ class Target(TimeStampedModel):
         AT_LEAST = "at_least", _("at least")
         ABOUT = "about", _("about")
 
-    period = models.ForeignKey(PlanPeriod, models.CASCADE, related_name="targets", verbose_name=_("plan period"))
+    period = models.ForeignKey(
+        PlanPeriod, models.CASCADE, related_name="targets", verbose_name=_("plan period")
+    )
     metric = models.CharField(_("metric"), max_length=40, choices=Metric.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TARGET)
     comparison = models.CharField(
@@ -71,7 +75,9 @@ class Target(TimeStampedModel):
         verbose_name_plural = _("targets")
         ordering = ["period", "metric", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["period", "metric", "kind"], name="target_unique_metric_per_period"),
+            models.UniqueConstraint(
+                fields=["period", "metric", "kind"], name="target_unique_metric_per_period"
+            ),
             models.CheckConstraint(condition=Q(value__gte=0), name="target_value_non_negative"),
         ]
 

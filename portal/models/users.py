@@ -19,7 +19,14 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset(
-    {Role.TEAM_LEADER, Role.STREET_COORDINATOR, Role.UNIT_MANAGER, Role.TRAINER, Role.DISTRICT_ADMIN, Role.EDITOR}
+    {
+        Role.TEAM_LEADER,
+        Role.STREET_COORDINATOR,
+        Role.UNIT_MANAGER,
+        Role.TRAINER,
+        Role.DISTRICT_ADMIN,
+        Role.EDITOR,
+    }
 )
 
 
