@@ -7,7 +7,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from portal.blocks import PortalStreamBlock
-from portal.selectors import targets_progress
+from portal.selectors import plan_period_current, targets_progress
 
 
 class HomePage(Page):
@@ -41,5 +41,6 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         year = timezone.localdate().year
         context["year"] = year
+        context["period"] = plan_period_current(district=self.district, year=year)
         context["progress"] = targets_progress(district=self.district, year=year)
         return context

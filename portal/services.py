@@ -156,11 +156,18 @@ def person_reveal_id_number(*, person: Person, viewer: User, reason: str) -> str
 # Users and roles
 # ------------------------------------------------------------------------------
 def user_set_phone(*, user: User, phone: str, verified: bool) -> User:
-    """A phone number belongs to one account at most (unique keyed hash)."""
+    """A phone number belongs to one account at most (unique keyed hash).
+
+    Only a verified number is owned: an unverified one is a claim no SMS code has proved, and it
+    moves to the next account that claims the number, so an abandoned or squatted sign-up cannot
+    lock the real owner out.
+    """
     mobile = validators.validate_mobile(phone)
     phone_hash = crypto.keyed_hash(mobile)
-    if User.objects.filter(phone_hash=phone_hash).exclude(pk=user.pk).exists():
+    others = User.objects.filter(phone_hash=phone_hash).exclude(pk=user.pk)
+    if others.filter(phone_verified=True).exists():
         raise PortalError(_("This mobile number is already used by another account."), code="PHONE_TAKEN")
+    others.update(phone="", phone_hash=None, phone_masked="", phone_verified=False)
     user.phone, user.phone_hash = mobile, phone_hash
     user.phone_masked, user.phone_verified = validators.mask_phone(mobile), verified
     user.save(update_fields=["phone", "phone_hash", "phone_masked", "phone_verified"])

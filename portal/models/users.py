@@ -53,7 +53,8 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.display_name or self.username
+        # Phone sign-ups get a generated username ("user2"); the masked number is what they recognise.
+        return self.display_name or self.phone_masked or self.username
 
     def has_role(self, role: str) -> bool:
         return role in self.role_codes

@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -154,22 +154,44 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_ADAPTER = "portal.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "portal.accounts.forms.LoginForm",
+    "signup": "portal.accounts.forms.SignupForm",
+    "request_login_code": "portal.accounts.forms.RequestLoginCodeForm",
+}
+ACCOUNT_USER_DISPLAY = "portal.accounts.adapter.user_display"
+# Sign up with a mobile number (SMS code), or an e-mail address and a password, or both. allauth
+# sees every field as optional; portal.accounts.forms.SignupForm requires one of the two ways,
+# which allauth's check cannot see (hence account.W001 silenced below).
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
-ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1", "password2"]
+ACCOUNT_SIGNUP_FIELDS = ["phone", "email", "password1", "password2"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True  # texts get lost
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True  # fix a mistyped number without starting over
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
+# Log-in by SMS code (the password form also takes a phone or e-mail address).
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
+# Residents get a plain "this number is already registered" instead of a silent detour; the rate
+# limits below keep enumeration and SMS costs in check.
+ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
+    # Each one sends an SMS. Per IP is generous: a whole class may sign up over one Wi-Fi.
+    "verify_phone": "1/30s/key,10/m/ip",
 }
+SILENCED_SYSTEM_CHECKS = ["account.W001"]
 SOCIALACCOUNT_ADAPTER = "portal.accounts.adapter.SocialAccountAdapter"
 
-# WeChat log-in appears only when the app id and secret are configured.
+# WeChat log-in appears only when the app id and secret are configured
+# (portal.accounts.adapter.SocialAccountAdapter hides it otherwise, database apps included).
 WEIXIN_APP_ID = env("WEIXIN_APP_ID", default="")
 WEIXIN_APP_SECRET = env("WEIXIN_APP_SECRET", default="")
 SOCIALACCOUNT_PROVIDERS = {}
