@@ -181,7 +181,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=64, verbose_name='name')),
+                ('name', models.CharField(max_length=64, verbose_name='full name')),
                 ('id_type', models.CharField(choices=[('resident_id', 'Resident identity card'), ('hk_macao_permit', 'Mainland travel permit for Hong Kong and Macao residents'), ('taiwan_permit', 'Mainland travel permit for Taiwan residents'), ('passport', 'Passport')], default='resident_id', max_length=20, verbose_name='ID type')),
                 ('id_number', portal.crypto.EncryptedTextField(verbose_name='ID number')),
                 ('id_number_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='ID number hash')),

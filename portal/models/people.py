@@ -33,7 +33,7 @@ class Person(TimeStampedModel):
         related_name="person",
         verbose_name=_("account"),
     )
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(_("full name"), max_length=64)
     id_type = models.CharField(
         _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
