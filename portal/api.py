@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer, django_auth
 
 from portal import crypto, selectors
@@ -70,23 +70,29 @@ def certificate_get(request, number: str, code: str):
     guessing numbers reveals nothing; the holder is shown masked."""
     certificate = selectors.certificate_for_verification(number=number, verification_code=code)
     if certificate is None:
-        return 404, {
-            "code": "CERTIFICATE_NOT_FOUND",
-            "message": _("No certificate matches this number and verification code."),
-        }
-    return 200, {
-        "number": certificate.number,
-        "kind": certificate.kind,
-        "kind_label": str(certificate.get_kind_display()),
-        "title": certificate.title,
-        "status": certificate.status,
-        "holder": certificate.holder_name_masked,
-        "holder_id": certificate.holder_id_masked,
-        "issuer": certificate.issuer_name,
-        "issued_on": certificate.issued_on.isoformat(),
-        "revoked_at": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
-        "district": certificate.district.name,
-    }
+        return Status(
+            404,
+            {
+                "code": "CERTIFICATE_NOT_FOUND",
+                "message": _("No certificate matches this number and verification code."),
+            },
+        )
+    return Status(
+        200,
+        {
+            "number": certificate.number,
+            "kind": certificate.kind,
+            "kind_label": str(certificate.get_kind_display()),
+            "title": certificate.title,
+            "status": certificate.status,
+            "holder": certificate.holder_name_masked,
+            "holder_id": certificate.holder_id_masked,
+            "issuer": certificate.issuer_name,
+            "issued_on": certificate.issued_on.isoformat(),
+            "revoked_at": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
+            "district": certificate.district.name,
+        },
+    )
 
 
 class MeOut(Schema):

@@ -97,11 +97,13 @@ def person_create(
     """
     name = name.strip()
     if not name:
-        raise ValidationError({"name": _("Enter the name as on the ID document.")}, code="name_required")
+        raise ValidationError(
+            {"name": ValidationError(_("Enter the name as on the ID document."), code="name_required")}
+        )
     try:
         number = _validate_identity(id_type=id_type, id_number=id_number)
     except ValidationError as exc:
-        raise ValidationError({"id_number": exc.messages}, code=exc.code) from exc
+        raise ValidationError({"id_number": exc.error_list}) from exc
     id_hash = id_number_hash(id_type=id_type, id_number=number)
     if Person.objects.filter(id_number_hash=id_hash).exists():
         raise PortalError(
@@ -124,7 +126,7 @@ def person_create(
         try:
             mobile = validators.validate_mobile(phone)
         except ValidationError as exc:
-            raise ValidationError({"phone": exc.messages}, code=exc.code) from exc
+            raise ValidationError({"phone": exc.error_list}) from exc
         person.phone = mobile
         person.phone_hash = crypto.keyed_hash(mobile)
         person.phone_masked = validators.mask_phone(mobile)
@@ -240,13 +242,20 @@ def outbox_send(*, message_id: int) -> bool:
     if message is None:
         return False
     if app.conf.task_always_eager:
+        if message.task_name not in app.tasks:
+            # Only a worker imports the apps' tasks.py by itself; inline runs look tasks up by name.
+            app.autodiscover_tasks(force=True)
         OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
         app.tasks[message.task_name].apply(kwargs=message.kwargs, throw=True)
         return True
     if time.monotonic() < _broker_down_until:
         return False
     try:
-        app.send_task(message.task_name, kwargs=message.kwargs, retry=False)
+        with app.producer_or_acquire() as producer:
+            # One connection attempt: kombu's own loop sleeps 2 s before giving up on a refused
+            # connection, and the request would wait for it. The drain retries later.
+            producer.connection.ensure_connection(max_retries=0)
+            app.send_task(message.task_name, kwargs=message.kwargs, retry=False, producer=producer)
     except (OperationalError, OSError) as exc:
         _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
         OutboxMessage.objects.filter(pk=message.pk).update(

@@ -71,6 +71,8 @@ def mask_id_number(number: str) -> str:
     """110102********1234: region and last four, so a person can recognise their own."""
     if len(number) < 8:
         return "*" * len(number)
+    if len(number) < 14:  # passports and permits: 6 + 4 would show (nearly) all of them
+        return number[:2] + "*" * (len(number) - 4) + number[-2:]
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
