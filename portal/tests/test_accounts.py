@@ -224,7 +224,7 @@ def test_wrong_sms_code_does_not_verify_or_log_in(client):
 
     assert response.status_code == 200
     assert response.context["form"].has_error("code", "incorrect_code")
-    assert "错误代码" in response.content.decode()
+    assert "验证码不正确" in response.content.decode()
     assert User.objects.get().phone_verified is False
     assert logged_in_user_id(client) is None
 
