@@ -13,6 +13,8 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 PII_HASH_KEY = env("PII_HASH_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# seed_demo (make stack): demo users get this password; unset, they get no usable password.
+DEMO_PASSWORD = env("DEMO_PASSWORD", default=None)
 
 # ------------------------------------------------------------------------------
 # Security (https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/)

@@ -28,3 +28,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ACCOUNT_RATE_LIMITS = False
+
+# No collectstatic before tests: WhiteNoise serves from the finders instead of warning that
+# STATIC_ROOT is missing (warnings are errors in pytest).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
