@@ -1,8 +1,10 @@
-"""The zh_Hans catalogue: complete, compiled, placeholders intact, and actually used.
+"""The zh_Hans catalogues: complete, compiled, placeholders intact, and actually used.
 
 zh-hans is the default language, so an untranslated or fuzzy entry shows English to residents.
-After ``makemessages``, translate the new entries, then run
-``python manage.py compilemessages -l zh_Hans --ignore=.venv`` and commit both files.
+The project catalogue is ``locale/`` (kernel, home, project templates); each domain app keeps its
+own in ``<app>/locale/`` with its templates under ``<app>/templates/<app>/``. After
+``makemessages -l zh_Hans`` (from the project root, or inside the app directory for an app),
+translate the new entries, run ``compilemessages -l zh_Hans --ignore=.venv`` and commit both files.
 """
 
 import re
@@ -17,14 +19,29 @@ from portal.models import Role
 
 LC_MESSAGES = Path(settings.LOCALE_PATHS[0]) / "zh_Hans" / "LC_MESSAGES"
 PO_PATH = LC_MESSAGES / "django.po"
-MO_PATH = LC_MESSAGES / "django.mo"
 OVERRIDES_PATH = Path(settings.BASE_DIR) / "portal" / "i18n_overrides.py"
 
 NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
 
+# The project catalogue plus one per domain app (``<app>/locale``, made by running makemessages
+# inside the app directory), so modules built side by side never edit the same file.
+CATALOGUES = [PO_PATH, *sorted(Path(settings.BASE_DIR).glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))]
+
+
+@pytest.fixture(
+    scope="module",
+    params=CATALOGUES,
+    ids=[str(path.relative_to(settings.BASE_DIR)) for path in CATALOGUES],
+)
+def po(request) -> polib.POFile:
+    catalogue = polib.pofile(str(request.param))
+    catalogue.path = request.param
+    return catalogue
+
+
 @pytest.fixture(scope="module")
-def po() -> polib.POFile:
+def project_po() -> polib.POFile:
     return polib.pofile(str(PO_PATH))
 
 
@@ -73,8 +90,9 @@ def test_every_entry_is_translated_and_none_is_fuzzy(po):
 
 
 def test_committed_mo_matches_po(po):
-    assert MO_PATH.is_file(), "run: python manage.py compilemessages -l zh_Hans --ignore=.venv"
-    mo = polib.mofile(str(MO_PATH))
+    mo_path = po.path.with_suffix(".mo")
+    assert mo_path.is_file(), "run: python manage.py compilemessages -l zh_Hans --ignore=.venv"
+    mo = polib.mofile(str(mo_path))
 
     expected = _translations(po)
     compiled = _translations(mo)
@@ -107,13 +125,13 @@ def test_translations_keep_every_placeholder(po):
     assert broken == []
 
 
-def test_overrides_are_in_the_catalogue(po):
+def test_overrides_are_in_the_catalogue(project_po):
     """Every msgid marked in portal/i18n_overrides.py is translated in our .po."""
     source = OVERRIDES_PATH.read_text(encoding="utf-8")
     marked = re.findall(r'gettext_noop\(\s*"((?:[^"\\]|\\.)*)"\s*\)', source)
     assert marked, "no gettext_noop(...) found in portal/i18n_overrides.py"
 
-    translated = {entry.msgid for entry in po if entry.msgstr}
+    translated = {entry.msgid for entry in project_po if entry.msgstr}
     assert sorted(set(marked) - translated) == []
 
 
