@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from portal import selectors, services, validators
-from portal.models import Area, Metric, Organisation, Person, PlanPeriod, Role, Target, User
+from portal.models import Area, Channel, Metric, Organisation, Person, PlanPeriod, Role, Target, User
 
 # district code → (name, population, [(street code, street name), ...])
 DISTRICTS = {
@@ -346,8 +346,32 @@ def seed_people(areas: dict[str, Area], users: dict[str, User]) -> None:
         )
 
 
+# 五进 as defined in the 门头沟 plan (专栏1); districts may add more (进机关) in the admin.
+CHANNELS = [
+    (
+        "enterprise",
+        "进企业",
+        "企业员工与安全管理人",
+        "结合企业生产经营特点，开展消防安全培训和隐患排查指导。",
+    ),
+    ("countryside", "进农村", "农村村民", "宣传栏、巡回宣讲，普及用火用电安全和秸秆防火知识。"),
+    ("community", "进社区", "社区居民", "消防演练、发放宣传资料，规范停放电动车、安全使用燃气。"),
+    ("school", "进学校", "学生与教职工", "消防知识课、应急疏散演练，培养自护自救能力。"),
+    ("family", "进家庭", "家庭成员", "普及报警、初期火灾扑救和逃生常识，倡导制订家庭逃生计划。"),
+]
+
+
+def seed_channels() -> None:
+    for order, (code, name, audience, description) in enumerate(CHANNELS, start=1):
+        Channel.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "audience": audience, "description": description, "sort_order": order},
+        )
+
+
 @transaction.atomic
 def seed_kernel() -> dict[str, Area]:
+    seed_channels()
     areas = seed_areas()
     seed_targets(areas)
     users = seed_users(areas)

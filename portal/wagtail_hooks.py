@@ -6,7 +6,7 @@ from wagtail.snippets.views.snippets import CreateView, SnippetViewSet, SnippetV
 
 from portal import selectors
 from portal.admin_forms import AreaCreateForm, AreaScopedForm
-from portal.models import Area, AuditEntry, Certificate, Organisation, Person, PlanPeriod, Target
+from portal.models import Area, AuditEntry, Certificate, Channel, Organisation, Person, PlanPeriod, Target
 
 
 class ScopedViewSet(SnippetViewSet):
@@ -134,12 +134,23 @@ class AuditEntryViewSet(ScopedViewSet):
     form_fields = ["action"]
 
 
+class ChannelViewSet(SnippetViewSet):
+    """Channels are shared by every district; only users with the permission (editors) edit them."""
+
+    model = Channel
+    icon = "tag"
+    menu_label = _("Campaign channels")
+    list_display = ["name", "code", "audience", "sort_order", "is_active"]
+    form_fields = ["name", "code", "audience", "description", "sort_order", "is_active"]
+
+
 class KernelGroup(SnippetViewSetGroup):
     menu_label = _("Districts and records")
     menu_icon = "folder-open-inverse"
     menu_order = 200
     items = (
         AreaViewSet,
+        ChannelViewSet,
         OrganisationViewSet,
         PlanPeriodViewSet,
         TargetViewSet,

@@ -5,6 +5,7 @@ from .areas import Area
 from .audit import AuditEntry
 from .base import TimeStampedModel
 from .certificates import KIND_PREFIX, Certificate, CertificateKind, CertificateSerial
+from .channels import Channel
 from .organisations import Organisation
 from .outbox import OutboxMessage
 from .people import Person
@@ -20,6 +21,7 @@ __all__ = [
     "Certificate",
     "CertificateKind",
     "CertificateSerial",
+    "Channel",
     "Metric",
     "Organisation",
     "OutboxMessage",
