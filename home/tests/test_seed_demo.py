@@ -9,15 +9,15 @@ from wagtail.models import GroupPagePermission, Page, Revision, Site
 from home.models import HomePage
 from portal import validators
 from portal.demo import DISTRICTS, PEOPLE, USERS
-from portal.models import Area, Person, PlanPeriod, Target, User
+from portal.models import Area, Channel, Person, PlanPeriod, Target, User
 
 pytestmark = pytest.mark.django_db
 
-SNAPSHOT_APPS = {"portal", "home", "wagtailcore", "auth"}
+SNAPSHOT_APPS = {"portal", "home", "wagtailcore", "auth", "courses", "training", "volunteers"}
 
 
 def _snapshot() -> dict[str, list]:
-    """Every row id of the kernel, home and Wagtail core tables, and the fields a re-run could touch."""
+    """Every row id of the kernel, domain, home and Wagtail tables, and the fields a re-run could touch."""
     rows = {
         model._meta.label: list(model._default_manager.order_by("pk").values_list("pk", flat=True))
         for model in apps.get_models()
@@ -49,6 +49,13 @@ def test_seed_creates_the_districts_their_streets_and_plan_targets(seed_output):
     assert all(area.path.startswith(area.parent.path) for area in Area.objects.exclude(parent=None))
     assert PlanPeriod.objects.filter(district__code="xc", name="十四五").exists()
     assert Target.objects.filter(period__district__code="xc").count() == 3
+    assert list(Channel.objects.values_list("name", flat=True)) == [
+        "进企业",
+        "进农村",
+        "进社区",
+        "进学校",
+        "进家庭",
+    ]
 
 
 def test_seed_creates_two_district_sites_with_xicheng_as_the_default(seed_output):
