@@ -128,3 +128,6 @@ def areas(request):
     return list(
         selectors.areas_visible_to(user=request.auth).values("id", "name", "code", "level", "parent_id")
     )
+
+
+api.add_router("/volunteers/", "volunteers.api.router")

@@ -1,0 +1,11 @@
+"""Receivers of the kernel's cross-module signals: thin, one service call each."""
+
+from volunteers import services
+
+
+def on_volunteer_service_performed(sender, *, person, area, started_at, ended_at, title, source, **kwargs):
+    """``portal.signals.volunteer_service_performed``: a pending service record for an approved
+    volunteer (nothing for anyone else), at most one per (source, person)."""
+    services.service_record_from_signal(
+        person=person, area=area, started_at=started_at, ended_at=ended_at, title=title, source=source
+    )
