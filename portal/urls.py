@@ -25,4 +25,6 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+urlpatterns += [path("volunteers/", include("volunteers.urls"))]
+
 urlpatterns += [path("", include(wagtail_urls))]
