@@ -319,7 +319,7 @@ def _question_pool(*, quiz: QuizPage, district_id: int | None) -> list[int]:
     pool = Question.objects.filter(is_active=True).filter(
         Q(district__isnull=True) | Q(district_id=district_id)
     )
-    topic_ids = list(quiz.topics.values_list("pk", flat=True))
+    topic_ids = list(Topic.objects.filter(quizzes=quiz).values_list("pk", flat=True))
     if topic_ids:
         pool = pool.filter(topics__in=topic_ids)
     return sorted(set(pool.values_list("pk", flat=True)))
@@ -578,6 +578,7 @@ def question_save(
         question = Question(code=code)
     question.kind, question.text, question.explanation = kind, text.strip(), explanation.strip()
     question.difficulty, question.district, question.is_active = difficulty, district, is_active
+    question.topics.set(topics or [])  # a parental M2M: written by the save below
     question.save()
     existing = list(QuestionOption.objects.filter(question=question).order_by("sort_order", "pk"))
     for position, (option_text, ok) in enumerate(options):
@@ -593,7 +594,6 @@ def question_save(
     for option in existing[len(options) :]:
         if not AttemptAnswer.objects.filter(question=question).exists():
             option.delete()
-    question.topics.set(topics or [])
     return question, created
 
 
