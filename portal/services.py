@@ -356,7 +356,11 @@ def certificate_verify_url(*, certificate: Certificate) -> str:
 
 
 def certificate_render(*, certificate_id: int) -> Path:
-    """Write the certificate's PDF once; a repeated run (a retried job) leaves the file as it is."""
+    """Write the certificate's PDF once; a repeated run (a retried job) leaves the file as it is.
+
+    The holder appears masked (name and ID number), as on the public verification page: the PDF
+    is shared, printed and posted, and its number plus verification code prove whose it is.
+    """
     certificate = Certificate.objects.select_related("holder", "district").get(pk=certificate_id)
     root = Path(settings.PRIVATE_MEDIA_ROOT)
     relative = Path("certificates") / certificate.district.code / str(certificate.issued_on.year)
@@ -365,7 +369,7 @@ def certificate_render(*, certificate_id: int) -> Path:
         return target
     holder = certificate.holder
     identity = [
-        (_("Name"), holder.name),
+        (_("Name"), certificate.holder_name_masked),
         (_("ID type"), holder.get_id_type_display()),
         (_("ID number"), certificate.holder_id_masked),
     ]
