@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("certificates/verify/", views.certificate_verify, name="certificate_verify"),
     path("certificates/<str:number>.pdf", views.certificate_download, name="certificate_download"),
+    path("learning/", include("courses.urls")),
 ]
 
 if settings.DEBUG:

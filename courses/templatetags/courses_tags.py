@@ -1,0 +1,60 @@
+"""Learner-specific parts of the course, lesson and quiz pages (Wagtail serves the pages; these
+tags add "what has this browser or account done"). A visit never creates a learner."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from courses import presenters, services
+
+register = template.Library()
+
+
+def _learner(context):
+    request = context.get("request")
+    if request is None:
+        return None
+    return services.learner_resolve(user=request.user, session=request.session, create=False)
+
+
+@register.simple_tag(takes_context=True)
+def courses_catalogue(context, page):
+    return presenters.catalogue(index=page, learner=_learner(context))
+
+
+@register.simple_tag(takes_context=True)
+def course_state(context, page):
+    return presenters.course_state(course=page, learner=_learner(context))
+
+
+@register.simple_tag(takes_context=True)
+def lesson_state(context, page):
+    return presenters.lesson_state(lesson=page, learner=_learner(context))
+
+
+@register.simple_tag(takes_context=True)
+def quiz_state(context, page):
+    return presenters.quiz_status(quiz=page, learner=_learner(context))
+
+
+@register.simple_tag(takes_context=True)
+def courses_home_url(context):
+    """The course catalogue of the site being viewed (for the main menu), or ''."""
+    from courses.models import CourseIndexPage
+
+    request = context.get("request")
+    site_root = getattr(getattr(request, "_wagtail_site", None), "root_page", None)
+    indexes = CourseIndexPage.objects.live()
+    if site_root is not None:
+        found = indexes.descendant_of(site_root).first()
+        if found is not None:
+            return found.url
+    first = indexes.order_by("path").first()
+    return first.url if first is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def courses_dashboard_url(context):
+    try:
+        return reverse("courses:dashboard")
+    except NoReverseMatch:
+        return ""
