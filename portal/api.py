@@ -130,4 +130,7 @@ def areas(request):
     )
 
 
+api.add_router("/stats/", "home.api.router")
 api.add_router("/volunteers/", "volunteers.api.router")
+api.add_router("/quizzes", "courses.api.quizzes_router")
+api.add_router("/courses", "courses.api.courses_router")
