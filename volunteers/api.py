@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from portal.api import AUTH, ErrorOut
 from volunteers import selectors, services
@@ -76,7 +76,7 @@ class SignUpOut(Schema):
 def signup_create(request, activity_id: int):
     activity = get_object_or_404(Activity, pk=activity_id)
     signup = services.signup_create(user=request.auth, activity=activity)
-    return 201, {"activity": activity.pk, "status": signup.status}
+    return Status(201, {"activity": activity.pk, "status": signup.status})
 
 
 @router.delete(
@@ -88,7 +88,7 @@ def signup_create(request, activity_id: int):
 def signup_cancel(request, activity_id: int):
     activity = get_object_or_404(Activity, pk=activity_id)
     signup = services.signup_cancel(user=request.auth, activity=activity)
-    return 200, {"activity": activity.pk, "status": signup.status}
+    return Status(200, {"activity": activity.pk, "status": signup.status})
 
 
 class RecordOut(Schema):
@@ -143,17 +143,20 @@ def _record(r: ServiceRecord) -> dict:
 def my_records(request):
     hours = selectors.my_hours(user=request.auth)
     if hours is None:
-        return 404, {"code": "NOT_A_VOLUNTEER", "message": _("Please register as a volunteer first.")}
-    return 200, {
-        "volunteer_number": hours.profile.number,
-        "status": hours.profile.status,
-        "star_level": hours.star_level,
-        "approved_hours": hours.approved_hours,
-        "pending_hours": hours.pending_hours,
-        "declined_count": hours.declined_count,
-        "next_star_hours": hours.next_star_hours,
-        "records": [_record(r) for r in hours.records],
-    }
+        return Status(404, {"code": "NOT_A_VOLUNTEER", "message": _("Please register as a volunteer first.")})
+    return Status(
+        200,
+        {
+            "volunteer_number": hours.profile.number,
+            "status": hours.profile.status,
+            "star_level": hours.star_level,
+            "approved_hours": hours.approved_hours,
+            "pending_hours": hours.pending_hours,
+            "declined_count": hours.declined_count,
+            "next_star_hours": hours.next_star_hours,
+            "records": [_record(r) for r in hours.records],
+        },
+    )
 
 
 class DeclareIn(Schema):
@@ -178,7 +181,7 @@ def record_declare(request, payload: DeclareIn):
         ended_at=payload.ended_at,
         note=payload.note,
     )
-    return 201, _record(record)
+    return Status(201, _record(record))
 
 
 class DeclineIn(Schema):
@@ -196,7 +199,7 @@ def record_approve(request, record_id: int):
     record = get_object_or_404(ServiceRecord, pk=record_id)
     services.service_record_approve(records=[record], by=request.auth)
     record.refresh_from_db()
-    return 200, _record(record)
+    return Status(200, _record(record))
 
 
 @router.post(
@@ -209,4 +212,4 @@ def record_decline(request, record_id: int, payload: DeclineIn):
     record = get_object_or_404(ServiceRecord, pk=record_id)
     services.service_record_decline(records=[record], by=request.auth, reason=payload.reason)
     record.refresh_from_db()
-    return 200, _record(record)
+    return Status(200, _record(record))
