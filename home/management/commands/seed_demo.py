@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from courses import demo as courses_demo
 from home.demo import seed_editor_permissions, seed_home_pages
 from portal.demo import USERS, seed_kernel
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
         seed_kernel()
         pages = seed_home_pages()
         seed_editor_permissions(pages)
+        courses_demo.seed()
         password = getattr(settings, "DEMO_PASSWORD", None)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Demo log-ins (username / password):"))
         for seed in USERS:
