@@ -272,6 +272,22 @@ ZH = {
     "The time for this attempt is over.": "本次答题时间已结束。",
     "Learners as a share of residents (%)": "学习人数占常住人口比例（%）",
     "Target": "目标",
+    "The API token is not valid.": "API 令牌无效。",
+    "CSRF check failed: send the X-CSRFToken header.": "CSRF 校验失败：请发送 X-CSRFToken 请求头。",
+    "Import questions": "导入题目",
+    "Import questions (xlsx)": "导入题目（xlsx）",
+    "The first row holds the column headers, in this order:": "第一行是列标题，顺序如下：",
+    "A file with any bad row imports nothing; each bad row is listed below.": "文件中只要有一行有错，整个文件都不导入；每个有错的行都会在下面列出。",
+    "Download the current bank as a template": "下载当前题库作为模板",
+    "Nothing was imported. Please correct these rows:": "没有导入任何题目。请改正以下各行：",
+    "Row %(row)s:": "第 %(row)s 行：",
+    "Import": "导入",
+    "Question bank": "题库",
+    "Topics": "主题",
+    "Quiz rounds": "答题轮次",
+    "xlsx file": "xlsx 文件",
+    "Imported: %(created)s new, %(updated)s updated.": "已导入：新增 %(created)s 题，更新 %(updated)s 题。",
+    "Export questions (xlsx)": "导出题目（xlsx）",
 }
 
 
@@ -289,6 +305,12 @@ def main() -> int:
         entry.msgstr = text
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
+    catalogue.metadata_is_fuzzy = False
+    catalogue.header = "zh-hans translation of the courses app (filled by locale/translate.py)."
+    catalogue.metadata["Project-Id-Version"] = "fire-portal courses"
+    catalogue.metadata["Language-Team"] = "zh-hans"
+    catalogue.metadata["Last-Translator"] = "courses-web"
+    catalogue.metadata["PO-Revision-Date"] = catalogue.metadata.get("POT-Creation-Date", "")
     catalogue.metadata["Language"] = "zh_Hans"
     catalogue.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     catalogue.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
