@@ -1,0 +1,151 @@
+"""Question bank xlsx: good file imports; a bad one imports nothing and names its rows; round trip."""
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from courses import services
+from courses.models import Question, QuestionOption, Topic
+from courses.tests.factories import QuestionFactory, TopicFactory
+from portal.errors import PortalError
+
+pytestmark = pytest.mark.django_db
+
+GOOD = [
+    [
+        "Q1",
+        "单选",
+        "火警电话是？",
+        "110",
+        "119",
+        "120",
+        "",
+        "",
+        "",
+        "B",
+        "119是火警电话。",
+        "报警",
+        1,
+        "",
+        "是",
+    ],
+    [
+        "Q2",
+        "多选",
+        "燃气泄漏时不能做什么？",
+        "开灯",
+        "打电话",
+        "开窗",
+        "",
+        "",
+        "",
+        "AB",
+        "会产生电火花。",
+        "燃气、用电",
+        2,
+        "",
+        "是",
+    ],
+    [
+        "Q3",
+        "判断",
+        "电动车可以进楼充电。",
+        "正确",
+        "错误",
+        "",
+        "",
+        "",
+        "",
+        "B",
+        "不进楼入户。",
+        "电动车",
+        1,
+        "",
+        "否",
+    ],
+]
+
+
+def workbook(rows, headers=None) -> io.BytesIO:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers or services.XLSX_HEADERS)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_good_file_imports_every_row():
+    report = services.questions_import_xlsx(file=workbook(GOOD))
+    assert report.ok and (report.created, report.updated) == (3, 0)
+    q2 = Question.objects.get(code="Q2")
+    assert q2.kind == "multiple" and q2.difficulty == 2
+    assert [(o.text, o.is_correct) for o in q2.options.order_by("sort_order")] == [
+        ("开灯", True),
+        ("打电话", True),
+        ("开窗", False),
+    ]
+    assert sorted(t.name for t in q2.topics.all()) == ["燃气", "用电"]
+    assert Question.objects.get(code="Q3").is_active is False
+
+
+def test_bad_file_imports_nothing_and_names_each_bad_row():
+    bad = [
+        GOOD[0],
+        ["Q2", "多选", "只有一个正确答案", "甲", "乙", "", "", "", "", "A", "解析", "", 1, "", "是"],
+        ["Q9", "填空", "题型不对", "甲", "乙", "", "", "", "", "A", "解析", "", 1, "", "是"],
+        GOOD[2],
+        ["Q1", "单选", "编号重复", "甲", "乙", "", "", "", "", "C", "", "", 5, "zz", "是"],
+    ]
+    report = services.questions_import_xlsx(file=workbook(bad))
+    assert not report.ok
+    assert [e.row for e in report.errors] == [3, 4, 6]
+    assert "题型" in report.errors[1].message
+    assert "Q1" in report.errors[2].message and "zz" in report.errors[2].message
+    assert (
+        Question.objects.count() == 0 and QuestionOption.objects.count() == 0 and Topic.objects.count() == 0
+    )
+
+
+def test_wrong_headers_or_not_a_workbook_are_reported():
+    assert services.questions_import_xlsx(file=workbook(GOOD, headers=["a", "b"])).errors[0].row == 1
+    assert services.questions_import_xlsx(file=io.BytesIO(b"not a workbook")).errors[0].row == 0
+
+
+def test_export_then_import_round_trips():
+    gas = TopicFactory(name="燃气", slug="gas")
+    QuestionFactory(code="A1", topics=[gas], difficulty=3)
+    QuestionFactory(code="A2", kind="true_false", options=[("正确", False), ("错误", True)], is_active=False)
+    QuestionFactory(
+        code="A3", kind="multiple", options=[("甲", True), ("乙", True), ("丙", False), ("丁", True)]
+    )
+    before = services.questions_export_xlsx()
+    rows = list(load_workbook(io.BytesIO(before)).active.iter_rows(values_only=True))
+    assert rows[0] == tuple(services.XLSX_HEADERS) and [r[0] for r in rows[1:]] == ["A1", "A2", "A3"]
+    assert rows[3][9] == "ABD"
+    option_ids = set(QuestionOption.objects.values_list("pk", flat=True))
+    report = services.questions_import_xlsx(file=io.BytesIO(before))
+    assert report.ok and (report.created, report.updated) == (0, 3)
+    assert set(QuestionOption.objects.values_list("pk", flat=True)) == option_ids  # updated in place
+    after = services.questions_export_xlsx()
+    assert list(load_workbook(io.BytesIO(after)).active.iter_rows(values_only=True)) == rows
+    # Into an empty bank it recreates the same questions.
+    Question.objects.all().delete()
+    assert services.questions_import_xlsx(file=io.BytesIO(before)).created == 3
+    again = list(
+        load_workbook(io.BytesIO(services.questions_export_xlsx())).active.iter_rows(values_only=True)
+    )
+    assert again == rows
+
+
+def test_option_rules():
+    with pytest.raises(PortalError) as exc:
+        services.question_options_validate(kind="true_false", options=[("对", True), ("错", True)])
+    assert exc.value.code == "QUESTION_OPTIONS_INVALID"
+    with pytest.raises(PortalError):
+        services.question_options_validate(kind="single", options=[("甲", True), ("甲", False)])
+    services.question_options_validate(kind="multiple", options=[("甲", True), ("乙", True)])
