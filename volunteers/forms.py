@@ -63,6 +63,7 @@ class RegistrationForm(forms.Form):
         label=_("When you can serve"),
         widget=forms.CheckboxSelectMultiple,
         choices=Availability.choices,
+        error_messages={"required": _("Choose at least one time when you can serve.")},
     )
     emergency_contact_name = forms.CharField(label=_("Emergency contact: name"), max_length=64)
     emergency_contact_phone = forms.CharField(

@@ -850,12 +850,11 @@ def district_dashboard(request):
     if any(row.reference for row in progress.by_street):
         chart_streets["datasets"].append(
             {
-                "label": str(_("3% reference")),
+                "label": str(_("Reference line: 3 per cent of residents")),
                 "data": [row.reference or 0 for row in progress.by_street],
-                "type": "line",
+                "backgroundColor": "rgba(21, 101, 192, 0.35)",
                 "borderColor": "#1565c0",
-                "borderDash": [6, 4],
-                "fill": False,
+                "borderWidth": 1,
             }
         )
     months = [(m.strftime("%Y-%m"), h) for m, h in progress.hours_by_month]

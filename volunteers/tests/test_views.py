@@ -276,7 +276,7 @@ def test_registration_succeeds_and_waits_for_the_coordinator(client, applicant, 
         ({"id_consent": None}, "身份证号"),
         ({"notice_read": None}, "告知"),
         ({"emergency_contact_phone": "12345"}, "手机"),
-        ({"availability": None}, "必填"),
+        ({"availability": None}, "至少选择一个可服务时间"),
     ],
 )
 def test_registration_bad_input(client, applicant, street, community, overrides, needle):
