@@ -347,3 +347,49 @@ def test_dashboard_highlights_confusing_questions(client, course, index, admin_o
     html = client.get(reverse("courses:dashboard")).content.decode()
     assert html.count('class="crs-row--flag"') == 5
     assert "可能有歧义" in html
+
+
+def _count_queries(client, url, params=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url, params or {})  # warm per-process caches
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return len(queries)
+
+
+def _learners_with_progress(n, lesson, street):
+    for _ in range(n):
+        learner = services.learner_resolve(user=None, session={}, create=True)
+        services.learner_set_area(learner=learner, area=street)
+        services.lesson_complete(learner=learner, lesson=lesson)
+
+
+def test_dashboard_query_count_is_the_same_at_two_data_sizes(client, course, index, streets, admin_of):
+    client.force_login(admin_of(index.district))
+    url = reverse("courses:dashboard")
+    _learners_with_progress(2, course["lessons"][0], streets[0])
+    small = _count_queries(client, url)
+    _learners_with_progress(25, course["lessons"][1], streets[1])
+    big = _count_queries(client, url)
+    assert small == big, (small, big)
+    assert client.get(url).context["total"].learners == 27
+
+
+def test_catalogue_and_course_pages_query_counts_are_flat(client, course, index):
+    small = (_count_queries(client, index.url), _count_queries(client, course["course"].url))
+    for n in range(4):
+        course_with_lessons(index=index, slug=f"extra{n}", lessons=3, question_count=3)
+    big = (_count_queries(client, index.url), _count_queries(client, course["course"].url))
+    assert small == big, (small, big)
+
+
+def test_menu_links_to_the_catalogue_and_only_staff_see_statistics(client, course, index, resident, admin_of):
+    html = client.get(index.url).content.decode()
+    assert f'<a href="{index.url}">在线学习</a>' in html
+    assert "学习统计" not in html
+    client.force_login(resident)
+    assert "学习统计" not in client.get(index.url).content.decode()
+    client.force_login(admin_of(index.district))
+    assert "学习统计" in client.get(index.url).content.decode()
