@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import Area
+
 
 class DashboardFilterForm(forms.Form):
     """District (among those the user may see) and year of the learning statistics."""
@@ -22,3 +24,13 @@ class DashboardFilterForm(forms.Form):
     def clean_district(self):
         value = self.cleaned_data.get("district")
         return self.districts.get(value) if value is not None else None
+
+
+class StreetForm(forms.Form):
+    """A learner says which street (or township) they live in; any street of any district."""
+
+    area = forms.ModelChoiceField(
+        label=_("Your street or township"),
+        queryset=Area.objects.filter(level=Area.Level.STREET),
+        empty_label=_("Choose…"),
+    )

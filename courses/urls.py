@@ -10,4 +10,5 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/", views.attempt, name="attempt"),
     path("attempts/<int:attempt_id>/result/", views.attempt_result, name="attempt_result"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("my-street/", views.learner_area, name="learner_area"),
 ]

@@ -16,13 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses import presenters, services
 from courses import selectors as course_selectors
-from courses.forms import DashboardFilterForm
+from courses.forms import DashboardFilterForm, StreetForm
 from courses.models import Attempt, LessonPage, QuizPage
 from portal.errors import PortalError
 from portal.models import Area, Metric, Role
@@ -240,3 +241,23 @@ def dashboard(request):
             "chart": chart,
         },
     )
+
+
+@require_POST
+def learner_area(request):
+    """ "Which street do you live in?": counts the learner in that street's statistics."""
+    form = StreetForm(request.POST)
+    back = url_has_allowed_host_and_scheme(
+        request.POST.get("next", ""), allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    next_url = request.POST["next"] if back else "/"
+    if not form.is_valid():
+        messages.error(request, _("Choose your street from the list."))
+        return redirect(next_url)
+    learner = _learner(request, create=True)
+    services.learner_set_area(learner=learner, area=form.cleaned_data["area"])
+    messages.success(
+        request,
+        _("Thank you. Your learning now counts for %(street)s.") % {"street": form.cleaned_data["area"].name},
+    )
+    return redirect(next_url)

@@ -288,6 +288,13 @@ ZH = {
     "xlsx file": "xlsx 文件",
     "Imported: %(created)s new, %(updated)s updated.": "已导入：新增 %(created)s 题，更新 %(updated)s 题。",
     "Export questions (xlsx)": "导出题目（xlsx）",
+    "Your street or township": "您居住的街道（乡镇）",
+    "Choose…": "请选择…",
+    "Which street do you live in?": "您住在哪个街道？",
+    "Tell us, and your learning counts toward your street's progress in %(district)s. Nothing else about you is stored.": "告诉我们后，您的学习会计入%(district)s您所在街道的进度。除此之外不保存您的任何信息。",
+    "Save": "保存",
+    "Choose your street from the list.": "请从列表中选择您的街道。",
+    "Thank you. Your learning now counts for %(street)s.": "谢谢！您的学习将计入%(street)s。",
 }
 
 

@@ -58,3 +58,28 @@ def courses_dashboard_url(context):
         return reverse("courses:dashboard")
     except NoReverseMatch:
         return ""
+
+
+@register.inclusion_tag("courses/includes/street_prompt.html", takes_context=True)
+def street_prompt(context, page):
+    """Asks a learner with no known street where they live (for the per-street statistics)."""
+    from courses.models import CourseIndexPage
+    from portal.models import Area
+    from portal.selectors import streets_of
+
+    request = context.get("request")
+    learner = _learner(context)
+    if request is None or learner is None:
+        return {"show": False}
+    if learner.area_id is not None and learner.area.level != Area.Level.DISTRICT:
+        return {"show": False}
+    index = CourseIndexPage.objects.ancestor_of(page, inclusive=True).select_related("district").first()
+    if index is None:
+        return {"show": False}
+    return {
+        "show": True,
+        "streets": streets_of(district=index.district),
+        "district": index.district,
+        "next": request.get_full_path(),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -393,3 +393,20 @@ def test_menu_links_to_the_catalogue_and_only_staff_see_statistics(client, cours
     assert "学习统计" not in client.get(index.url).content.decode()
     client.force_login(admin_of(index.district))
     assert "学习统计" in client.get(index.url).content.decode()
+
+
+def test_learner_says_which_street_and_is_counted_there(client, course, streets):
+    client.post(reverse("courses:lesson_complete", kwargs={"lesson_id": course["lessons"][0].pk}))
+    html = client.get(course["course"].url).content.decode()
+    assert "您住在哪个街道" in html and "南市街道" in html
+    response = client.post(
+        reverse("courses:learner_area"), {"area": streets[0].pk, "next": course["course"].url}
+    )
+    assert response.status_code == 302 and response["Location"] == course["course"].url
+    assert _learner_of(client).area == streets[0]
+    assert "您住在哪个街道" not in client.get(course["course"].url).content.decode()
+    # an outside address is not followed
+    response = client.post(
+        reverse("courses:learner_area"), {"area": streets[1].pk, "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
