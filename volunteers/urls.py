@@ -31,6 +31,7 @@ urlpatterns = [
     path("lead/activities/<int:pk>/hours/", views.activity_hours, name="activity_hours"),
     path("lead/records/", views.records_pending, name="records_pending"),
     path("lead/requests/", views.join_requests, name="join_requests"),
+    path("lead/corrections/", views.corrections, name="corrections"),
     # Street coordinators
     path("street/", views.street_home, name="street_home"),
     path("street/roster/", views.roster, name="roster"),

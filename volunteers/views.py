@@ -41,7 +41,15 @@ from volunteers.forms import (
     TeamCodeForm,
     TeamRequestForm,
 )
-from volunteers.models import Activity, ServiceRecord, SignUp, Team, TeamMembership, VolunteerProfile
+from volunteers.models import (
+    Activity,
+    CorrectionRequest,
+    ServiceRecord,
+    SignUp,
+    Team,
+    TeamMembership,
+    VolunteerProfile,
+)
 
 LEADER_ROLES = frozenset({Role.TEAM_LEADER, Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN})
 COORDINATOR_ROLES = frozenset({Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN})
@@ -724,6 +732,33 @@ def join_requests(request):
             messages.success(request, _("Done."))
         return redirect("volunteers:join_requests")
     return render(request, "volunteers/join_requests.html", {"pending": pending})
+
+
+@roles_required(LEADER_ROLES)
+@never_cache
+def corrections(request):
+    """Open correction requests on records this leader or coordinator may decide."""
+    decidable = selectors.records_decidable_by(user=request.user)
+    open_requests = (
+        CorrectionRequest.objects.filter(status=CorrectionRequest.Status.OPEN, record__in=decidable)
+        .select_related("record__volunteer__person", "record__activity")
+        .order_by("created_at")
+    )
+    if request.method == "POST":
+        correction = get_object_or_404(open_requests, pk=request.POST.get("correction"))
+        try:
+            services.correction_decide(
+                correction=correction,
+                by=request.user,
+                accept=request.POST.get("action") == "accept",
+                response=request.POST.get("response", "").strip(),
+            )
+        except PortalError as exc:
+            _report(request, exc)
+        else:
+            messages.success(request, _("Decision saved."))
+        return redirect("volunteers:corrections")
+    return render(request, "volunteers/corrections.html", {"corrections": open_requests})
 
 
 # ------------------------------------------------------------------------------

@@ -454,3 +454,47 @@ def test_publishing_a_risky_activity_without_insurance_keeps_it_draft(client, le
     )
     activity.refresh_from_db()
     assert activity.status == Activity.Status.OPEN
+
+
+def test_leader_accepts_a_correction_and_the_record_waits_again(client, vuser, leader, team, profile):
+    record = _record(profile, team=team)
+    client.force_login(leader)
+    client.post(reverse("volunteers:records_pending"), {"record": [record.pk], "action": "approve"})
+    record.refresh_from_db()
+    assert record.state == ServiceRecord.State.APPROVED
+    new_end = timezone.localtime(record.ended_at + datetime.timedelta(hours=1))
+    client.force_login(vuser)
+    client.post(
+        reverse("volunteers:correction", args=[record.pk]),
+        {"reason": "实际服务到更晚", "proposed_ended_at": new_end.strftime("%Y-%m-%dT%H:%M")},
+    )
+    correction = record.corrections.get()
+    assert _get(client, vuser, "volunteers:corrections").status_code == 403
+    client.force_login(leader)
+    assert "实际服务到更晚" in client.get(reverse("volunteers:corrections")).content.decode()
+    client.post(reverse("volunteers:corrections"), {"correction": correction.pk, "action": "accept"})
+    record.refresh_from_db()
+    correction.refresh_from_db()
+    assert correction.status == correction.Status.ACCEPTED
+    assert record.state == ServiceRecord.State.PENDING
+    assert record.hours > 2  # the proposed later end, to the minute
+
+
+def test_full_id_numbers_never_appear_on_the_pages(client, vuser, leader, street_coordinator, team, profile):
+    activity = factories.activity(team=team)
+    client.force_login(vuser)
+    client.post(reverse("volunteers:activity_signup", args=[activity.pk]))
+    _record(profile, team=team)
+    full = profile.person.id_number
+    pages = [
+        (vuser, "volunteers:me", ()),
+        (vuser, "volunteers:my_hours", ()),
+        (leader, "volunteers:activity_signin", (activity.pk,)),
+        (leader, "volunteers:records_pending", ()),
+        (street_coordinator, "volunteers:roster", ()),
+        (street_coordinator, "volunteers:street_home", ()),
+    ]
+    for user, name, args in pages:
+        page = _get(client, user, name, *args).content.decode()
+        assert full not in page, name
+        assert profile.person.id_number_masked in page or name != "volunteers:me", name
