@@ -415,3 +415,93 @@ def test_district_admin_dashboard_in_chromium(chromium, world, screenshots_dir):
             assert errors == [], errors
         finally:
             context.close()
+
+
+def _bank_xlsx(path: Path, rows: list[list]) -> Path:
+    from openpyxl import Workbook
+
+    from courses.services import XLSX_HEADERS
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(XLSX_HEADERS)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_editor_imports_the_question_bank_in_the_admin(chromium, world, screenshots_dir, tmp_path):
+    """A file with one bad row imports nothing and names the row; the corrected file imports."""
+    from django.test import Client
+
+    from courses.models import Question
+    from portal import services as kernel
+    from portal.models import Role, User
+    from portal.roles import sync_role_permissions
+
+    sync_role_permissions()  # the transactional flush emptied the role groups' permissions
+    editor = User.objects.create_user(username="ceditor", password=PASSWORD, display_name="吴芳")
+    kernel.role_assign(user=editor, role=Role.EDITOR, area=world["district"])
+    client = Client()
+    client.force_login(editor)
+    good = [
+        "K001",
+        "单选",
+        "家用灭火器多久检查一次压力表？",
+        "每月",
+        "每五年",
+        "",
+        "",
+        "",
+        "",
+        "A",
+        "压力表指针在绿区才有效，建议每月看一次。",
+        "灭火器",
+        1,
+        "",
+        "是",
+    ]
+    bad = [
+        "K002",
+        "单选",
+        "楼道里可以堆放杂物吗？",
+        "可以",
+        "不可以",
+        "",
+        "",
+        "",
+        "",
+        "C",
+        "楼道是疏散通道。",
+        "家庭逃生",
+        1,
+        "",
+        "是",
+    ]
+    before = Question.objects.count()
+
+    context = chromium.new_context(viewport=DESKTOP, device_scale_factor=1, locale="zh-CN")
+    try:
+        context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": world["base"]}]
+        )
+        page = context.new_page()
+        page.goto(world["base"] + "/admin/courses/questions/import/")
+        page.locator("input[type=file]").set_input_files(str(_bank_xlsx(tmp_path / "bad.xlsx", [good, bad])))
+        page.get_by_role("button", name="导入").click()
+        page.wait_for_load_state()
+        alert = page.get_by_role("alert").filter(has_text="没有导入任何题目")
+        assert "第 3 行" in alert.inner_text()
+        assert Question.objects.count() == before  # all or nothing
+        _shot(page, screenshots_dir, "editor-import-errors-desktop", guide=True)
+
+        bad[9] = "B"
+        page.locator("input[type=file]").set_input_files(str(_bank_xlsx(tmp_path / "good.xlsx", [good, bad])))
+        page.get_by_role("button", name="导入").click()
+        page.wait_for_load_state()
+        assert "已导入：新增 2 题" in page.locator("body").inner_text()
+        assert Question.objects.count() == before + 2
+        _shot(page, screenshots_dir, "editor-bank-desktop", guide=True)
+    finally:
+        context.close()
