@@ -25,6 +25,28 @@ class Category(models.IntegerChoices):
     FIREFIGHTER = 7, _("微型消防站、单位义务消防队和社会志愿力量等多种形式消防队员")
 
 
+class TraineeProfile(TimeStampedModel):
+    """A person's 一警六员 category, remembered from their last booking (or set by a manager), so
+    a resident can book again with an empty form."""
+
+    person = models.OneToOneField(
+        "portal.Person", models.CASCADE, related_name="trainee_profile", verbose_name=_("person")
+    )
+    category = models.PositiveSmallIntegerField(_("一警六员 category"), choices=Category.choices)
+
+    class Meta:
+        verbose_name = _("trainee profile")
+        verbose_name_plural = _("trainee profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__gte=1, category__lte=7), name="training_trainee_category_1_7"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.category}"
+
+
 # ------------------------------------------------------------------------------
 # Venues and practical items
 # ------------------------------------------------------------------------------
