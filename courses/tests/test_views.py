@@ -410,3 +410,52 @@ def test_learner_says_which_street_and_is_counted_there(client, course, streets)
         reverse("courses:learner_area"), {"area": streets[1].pk, "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+def test_lesson_shows_video_and_downloadable_material(client, course, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    settings.MEDIA_ROOT = tmp_path
+    documents = get_document_model()
+    video = documents.objects.create(title="油锅灭火演示", file=ContentFile(b"\x00" * 16, name="pan.mp4"))
+    leaflet = documents.objects.create(
+        title="家庭防火检查表", file=ContentFile(b"%PDF-1.4", name="check.pdf")
+    )
+    lesson = course["lessons"][0]
+    lesson.body = [
+        ("video", {"video": video, "caption": "锅盖一盖，火就灭"}),
+        ("download", {"document": leaflet, "title": ""}),
+    ]
+    lesson.save_revision().publish()
+    html = client.get(lesson.url).content.decode()
+    assert f'<video class="crs-video" controls preload="metadata" playsinline src="{video.url}">' in html
+    assert "锅盖一盖，火就灭" in html
+    assert f'<a href="{leaflet.url}" download>⬇ 家庭防火检查表</a>' in html
+
+
+def test_quiz_page_shows_round_dates_and_a_closed_quiz_says_when_it_opens(client, course):
+    from courses.models import QuizRound
+
+    quiz = course["quiz"]
+    now = timezone.now()
+    QuizRound.objects.create(
+        quiz=quiz,
+        name="119消防宣传月",
+        starts_at=now - datetime.timedelta(days=1),
+        ends_at=now + datetime.timedelta(days=29),
+    )
+    html = client.get(quiz.url).content.decode()
+    assert "119消防宣传月" in html and "本轮剩余答题次数" in html and "开始答题" in html
+    QuizRound.objects.all().delete()
+    QuizRound.objects.create(
+        quiz=quiz,
+        name="2027年春季",
+        starts_at=now + datetime.timedelta(days=100),
+        ends_at=now + datetime.timedelta(days=130),
+    )
+    html = client.get(quiz.url).content.decode()
+    assert "下一轮“2027年春季”将于" in html
+    assert "开始答题" not in html
+    response = client.post(reverse("courses:quiz_start", kwargs={"quiz_id": quiz.pk}), follow=True)
+    assert "该答题目前未开放" in response.content.decode()
