@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.session_list, name="sessions"),
     path("sessions/<int:session_id>/book/", views.book, name="book"),
     path("my/", views.my_bookings, name="my_bookings"),
+    path("my/helper-code/", views.helper_code_page, name="helper_code"),
     path("bookings/<int:booking_id>/", views.booking_detail, name="booking"),
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("unit/", views.unit_home, name="unit_home"),

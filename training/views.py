@@ -829,3 +829,15 @@ def dashboard(request):
             "sections": sections,
         },
     )
+
+
+@never_cache
+@login_required
+@require_GET
+def helper_code_page(request):
+    """A volunteer helping at a session shows this QR to the trainer to sign in and out."""
+    person = Person.objects.filter(user=request.user).first()
+    code = services.helper_code(person=person) if person is not None else ""
+    response = render(request, "training/helper_code.html", {"code": code})
+    response["Referrer-Policy"] = "no-referrer"
+    return response
