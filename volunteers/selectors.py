@@ -113,15 +113,71 @@ def volunteer_for_staff(*, user: User, profile_id: int) -> VolunteerProfile | No
     return roster_for(user=user).filter(pk=profile_id).first()
 
 
-def training_status_for(*, person: Person):
-    """The 一警六员 training status from the training module's selector, or None while that
-    selector does not exist (the volunteers app never reads training's tables itself)."""
+@dataclass(frozen=True)
+class TrainingItem:
+    title: str
+    status_display: str
+    date: datetime.date | None = None
+    certificate_number: str = ""
+
+
+def training_status_for(*, person: Person) -> list[TrainingItem] | None:
+    """The 一警六员 training status read through ``training.selectors.person_training_status``
+    (volunteers are category 7 there), as items with ``title``, ``status_display``, ``date``,
+    ``certificate_number``; None when the training module does not offer that selector."""
     try:
         module = importlib.import_module("training.selectors")
     except ImportError:
         return None
     function = getattr(module, "person_training_status", None)
-    return function(person=person) if function else None
+    if function is None:
+        return None
+    status = function(person=person)
+    if status.get("passed_this_year"):
+        state = _("Passed this year")
+    elif status.get("trained_this_year"):
+        state = _("Trained this year, not yet passed")
+    elif status.get("upcoming"):
+        state = _("Booked")
+    else:
+        state = _("Not trained this year")
+    items = [
+        TrainingItem(
+            title=_("一警六员 hands-on training"), status_display=state, date=status.get("last_passed_on")
+        )
+    ]
+    items += [
+        TrainingItem(title=_("Training certificate"), status_display=_("Valid"), certificate_number=number)
+        for number in status.get("certificates") or []
+    ]
+    return items
+
+
+def activities_attended_by(*, user: User) -> QuerySet[Activity]:
+    """Activities the volunteer signed up for that have started: the choices for declaring hours."""
+    return (
+        Activity.objects.filter(
+            signups__volunteer__user=user,
+            signups__status=SignUp.Status.SIGNED_UP,
+            starts_at__lte=timezone.now(),
+        )
+        .exclude(service_records__volunteer__user=user)
+        .select_related("team", "area")
+        .order_by("-starts_at")
+    )
+
+
+def corrections_open_for(*, user: User):
+    """Open correction requests on records this user may decide (never their own)."""
+    from volunteers.models import CorrectionRequest
+
+    return (
+        CorrectionRequest.objects.filter(
+            status=CorrectionRequest.Status.OPEN, record__in=records_decidable_by(user=user)
+        )
+        .select_related("record__volunteer__person", "record__activity")
+        .order_by("created_at")
+    )
 
 
 # ------------------------------------------------------------------------------

@@ -195,3 +195,26 @@ def test_statuses_are_not_touched_by_exports(profile, street_coordinator):
     selectors.roster_xlsx(user=street_coordinator)
     assert VolunteerProfile.objects.get().status == "approved"
     assert not ServiceRecord.objects.exists()
+
+
+def test_training_status_comes_from_the_training_selector(profile):
+    items = selectors.training_status_for(person=profile.person)
+    assert items is not None and items[0].status_display  # training's selector exists by now
+    assert all(i.certificate_number == "" for i in items[:1])
+
+
+def test_attended_activities_and_open_corrections(team, leader, vuser, profile):
+    start = timezone.now().replace(microsecond=0) - datetime.timedelta(days=2)
+    import time_machine
+
+    with time_machine.travel(start - datetime.timedelta(days=1), tick=False):
+        activity = factories.activity(team=team, start=start, hours=2)
+        services.signup_create(user=vuser, activity=activity)
+    assert list(selectors.activities_attended_by(user=vuser)) == [activity]
+    record = services.service_record_declare(
+        user=vuser, activity=activity, started_at=activity.starts_at, ended_at=activity.ends_at
+    )
+    assert list(selectors.activities_attended_by(user=vuser)) == []
+    correction = services.correction_request(record=record, user=vuser, reason="少记半小时")
+    assert list(selectors.corrections_open_for(user=leader)) == [correction]
+    assert list(selectors.corrections_open_for(user=vuser)) == []
