@@ -38,18 +38,23 @@ def quiz_state(context, page):
 
 @register.simple_tag(takes_context=True)
 def courses_home_url(context):
-    """The course catalogue of the site being viewed (for the main menu), or ''."""
+    """The course catalogue of the site being viewed (for the main menu), or ''. One query: the
+    site's root path comes from Wagtail's cached site root paths."""
+    from wagtail.models import Site
+
     from courses.models import CourseIndexPage
 
     request = context.get("request")
-    site_root = getattr(getattr(request, "_wagtail_site", None), "root_page", None)
-    indexes = CourseIndexPage.objects.live()
-    if site_root is not None:
-        found = indexes.descendant_of(site_root).first()
-        if found is not None:
-            return found.url
-    first = indexes.order_by("path").first()
-    return first.url if first is not None else ""
+    indexes = CourseIndexPage.objects.live().order_by("path")
+    site = Site.find_for_request(request) if request is not None else None
+    if site is not None:
+        root = next((path for path in Site.get_site_root_paths() if path.site_id == site.pk), None)
+        if root is not None:
+            found = indexes.filter(url_path__startswith=root.root_path).first()
+            if found is not None:
+                return found.get_url(request=request)
+    first = indexes.first()
+    return first.get_url(request=request) if first is not None else ""
 
 
 @register.simple_tag(takes_context=True)
