@@ -34,6 +34,7 @@ urlpatterns = [
         views.session_certificates_zip,
         name="session_certificates_zip",
     ),
+    path("certificates/find/", views.certificate_find, name="certificate_find"),
     path("certificates/<str:number>/revoke/", views.certificate_revoke, name="certificate_revoke"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -467,9 +467,9 @@ def _scan(request, session_id: int, *, page: str):
     except PortalError as error:
         payload = {"ok": False, "result": error.code, "message": error.message, "detail": ""}
     else:
-        detail = result.name_masked
-        if result.category:
-            detail += " · " + str(Category(result.category).label)
+        category = str(Category(result.category).label) if result.category else ""
+        name = result.name_masked if result.name_masked not in result.message else ""
+        detail = " · ".join(part for part in (name, category) if part)
         payload = {
             "ok": result.result in OK_RESULTS,
             "result": result.result,
@@ -841,3 +841,15 @@ def helper_code_page(request):
     response = render(request, "training/helper_code.html", {"code": code})
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@login_required
+@require_GET
+def certificate_find(request):
+    """The dashboard's "revoke a certificate" box: from a typed number to its revoke page."""
+    if not _has_role(request.user, {Role.DISTRICT_ADMIN}):
+        raise _forbid()
+    number = (request.GET.get("number") or "").strip().upper()[:32]
+    return (
+        redirect("training:certificate_revoke", number=number) if number else redirect("training:dashboard")
+    )
