@@ -5,6 +5,7 @@ handler as ``{"code", "message"}`` with the error's status (session_full → 409
 import datetime
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -143,13 +144,16 @@ class BookingCreatedOut(Schema):
 def booking_create(request, session_id: int, payload: BookingIn | None = None):
     session = get_object_or_404(Session, pk=session_id)
     payload = payload or BookingIn()
-    booking = services.booking_create(
-        session=session,
-        user=request.auth,
-        category=payload.category,
-        person=payload.person.dict() if payload.person else None,
-        waitlist=payload.waitlist,
-    )
+    try:
+        booking = services.booking_create(
+            session=session,
+            user=request.auth,
+            category=payload.category,
+            person=payload.person.dict() if payload.person else None,
+            waitlist=payload.waitlist,
+        )
+    except ValidationError as exc:
+        raise PortalError("; ".join(exc.messages), code="invalid_person") from exc
     return Status(
         201,
         {

@@ -12,12 +12,13 @@ ROLE_PERMISSIONS = {
         for model in ("venue", "session", "practicalitem", "booking", "assessment", "helpershift")
         for action in ("view", "add", "change")
     }
-    | {"training.view_checkinattempt", "training.delete_practicalitem"},
+    | {"training.view_checkinattempt", "training.delete_practicalitem"}
+    # Sessions are created through services.session_create (pages, API), not the admin form.
+    - {"training.add_session"},
     "trainer": {
         "wagtailadmin.access_admin",
         "training.view_venue",
         "training.view_session",
-        "training.add_session",
         "training.change_session",
         "training.view_practicalitem",
         "training.view_booking",

@@ -57,9 +57,11 @@ def test_booking_window_and_category_and_person(session, trainee_user, resident)
     with pytest.raises(PortalError) as error:
         services.booking_create(session=session, user=resident)
     assert error.value.code == "category_required"
-    with time_machine.travel(session.starts_at + datetime.timedelta(minutes=1)):
-        with pytest.raises(PortalError) as error:
-            services.booking_create(session=session, user=trainee_user)
+    with (
+        time_machine.travel(session.starts_at + datetime.timedelta(minutes=1)),
+        pytest.raises(PortalError) as error,
+    ):
+        services.booking_create(session=session, user=trainee_user)
     assert error.value.code == "booking_closed"
     session.booking_opens_at = timezone.now() + datetime.timedelta(minutes=10)
     session.save()
@@ -138,7 +140,12 @@ def manager(make_user, street):
 
 def test_good_roster_books_everybody(session, manager):
     rows = [
-        (f"员工{i}", f"1391234{i:04d}", resident_id_number(birth=datetime.date(1990, 1, 1 + i), sequence=i), 4)
+        (
+            f"员工{i}",
+            f"1391234{i:04d}",
+            resident_id_number(birth=datetime.date(1990, 1, 1 + i), sequence=i),
+            4,
+        )
         for i in range(3)
     ]
     result = services.roster_import(session=session, file=_roster(rows), booked_by=manager)
@@ -170,7 +177,8 @@ def test_bad_roster_books_nobody_and_report_names_rows(session, manager):
 
 def test_roster_too_long_for_the_seats_books_nobody(session, manager):
     rows = [
-        (f"员工{i}", "", resident_id_number(birth=datetime.date(1990, 1, 1 + i), sequence=i), 5) for i in range(4)
+        (f"员工{i}", "", resident_id_number(birth=datetime.date(1990, 1, 1 + i), sequence=i), 5)
+        for i in range(4)
     ]
     result = services.roster_import(session=session, file=_roster(rows), booked_by=manager)
     assert not result.ok and not Booking.objects.exists()
@@ -192,12 +200,16 @@ def _scan(session, code, trainer, nonce, **kw):
 def test_checkin_ok_then_already_checked_in_with_time(session, trainer):
     booking = _book(session)[0]
     code = services.booking_checkin_code(booking=booking)
-    with time_machine.travel(session.starts_at.replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)):
+    with time_machine.travel(
+        session.starts_at.replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
+    ):
         first = _scan(session, code, trainer, "n1")
     assert first.result == "ok"
     second = _scan(session, code, trainer, "n2")
     assert second.result == "already_checked_in"
-    assert second.time == timezone.localtime(Booking.objects.get(pk=booking.pk).checked_in_at).strftime("%H:%M")
+    assert second.time == timezone.localtime(Booking.objects.get(pk=booking.pk).checked_in_at).strftime(
+        "%H:%M"
+    )
     assert second.time in second.message
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.ATTENDED
     assert CheckInAttempt.objects.count() == 2
@@ -213,7 +225,8 @@ def test_nonce_replay_returns_first_answer_and_writes_nothing(session, trainer):
 
 
 @pytest.mark.parametrize(
-    "case", ["forged", "altered", "other_purpose", "cancelled", "wrong_session", "not_open", "closed", "waitlisted"]
+    "case",
+    ["forged", "altered", "other_purpose", "cancelled", "wrong_session", "not_open", "closed", "waitlisted"],
 )
 def test_every_rejection_has_its_reason_and_is_recorded(case, session, trainer, venue):
     booking = _book(session)[0]
@@ -226,14 +239,18 @@ def test_every_rejection_has_its_reason_and_is_recorded(case, session, trainer, 
         body, sig = code.rsplit(".", 1)
         code, expected = f"{body}.{sig[::-1]}", "invalid_code"
     elif case == "other_purpose":
-        code, expected = codes.code_issue(purpose="volunteers.attendance", object_id=booking.pk), "invalid_code"
+        code, expected = (
+            codes.code_issue(purpose="volunteers.attendance", object_id=booking.pk),
+            "invalid_code",
+        )
     elif case == "cancelled":
         Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
     elif case == "wrong_session":
         scan_session = factories.SessionFactory(venue=venue)
     elif case == "not_open":
         Session.objects.filter(pk=session.pk).update(
-            starts_at=timezone.now() + datetime.timedelta(days=2), ends_at=timezone.now() + datetime.timedelta(days=3)
+            starts_at=timezone.now() + datetime.timedelta(days=2),
+            ends_at=timezone.now() + datetime.timedelta(days=3),
         )
     elif case == "closed":
         Session.objects.filter(pk=session.pk).update(status=Session.Status.CLOSED)
@@ -272,7 +289,10 @@ def test_checkin_query_count_does_not_grow_with_bookings(session, trainer, djang
         _book(session, size)
         booking = Booking.objects.filter(session=session, checked_in_at__isnull=True).last()
         with CaptureQueriesContext(connection) as queries:
-            assert _scan(session, services.booking_checkin_code(booking=booking), trainer, f"q{size}").result == "ok"
+            assert (
+                _scan(session, services.booking_checkin_code(booking=booking), trainer, f"q{size}").result
+                == "ok"
+            )
         counts.append(len(queries))
     assert counts[0] == counts[1]
 
@@ -298,11 +318,20 @@ def test_assessment_needs_check_in_and_known_items(session, trainer):
     assert error.value.code == "unknown_item"
 
 
-def test_close_issues_certificates_only_to_those_who_passed_everything(session, trainer, private_media):
+def test_close_issues_certificates_only_to_those_who_passed_everything(
+    session, trainer, private_media, django_capture_on_commit_callbacks
+):
     passed, failed, no_show = (*_checked_in(session, trainer, 2), _book(session)[0])
-    services.assessment_record(booking=passed, items={"extinguisher": "pass", "hydrant": "pass"}, assessed_by=trainer)
-    services.assessment_record(booking=failed, items={"extinguisher": "pass", "hydrant": "fail"}, assessed_by=trainer)
-    with time_machine.travel(session.starts_at + datetime.timedelta(minutes=90)):
+    services.assessment_record(
+        booking=passed, items={"extinguisher": "pass", "hydrant": "pass"}, assessed_by=trainer
+    )
+    services.assessment_record(
+        booking=failed, items={"extinguisher": "pass", "hydrant": "fail"}, assessed_by=trainer
+    )
+    with (
+        time_machine.travel(session.starts_at + datetime.timedelta(minutes=90)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         services.session_close(session=session, closed_by=trainer)
     assert Booking.objects.get(pk=no_show.pk).status == Booking.Status.NO_SHOW
     assert Booking.objects.get(pk=passed.pk).passed is True
@@ -368,13 +397,16 @@ def test_series_every_tuesday_and_thursday_for_eight_weeks(venue, trainer):
     assert set(sessions[0].items.values_list("code", flat=True)) == {"extinguisher", "hydrant"}
 
 
-def test_reminders_are_sent_once(session, trainee_user):
+def test_reminders_are_sent_once(session, trainee_user, django_capture_on_commit_callbacks):
     from portal.models import SMSMessage
 
     services.booking_create(session=session, user=trainee_user)
     before = SMSMessage.objects.count()
-    assert services.sessions_remind() == 1
-    assert services.sessions_remind() == 0
+    services.booking_notify(booking_id=Booking.objects.get().pk, event="booked")
+    before += 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sessions_remind() == 1
+        assert services.sessions_remind() == 0
     assert SMSMessage.objects.count() == before + 1
 
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from courses import demo as courses_demo
 from home.demo import seed_editor_permissions, seed_home_pages
 from portal.demo import USERS, seed_kernel
+from training import demo as training_demo
 from volunteers import demo as volunteers_demo
 
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         seed_editor_permissions(pages)
         courses_demo.seed()
         volunteers_demo.seed()
+        training_demo.seed()
         password = getattr(settings, "DEMO_PASSWORD", None)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Demo log-ins (username / password):"))
         for seed in USERS:
