@@ -43,7 +43,6 @@ from volunteers.forms import (
 )
 from volunteers.models import (
     Activity,
-    CorrectionRequest,
     ServiceRecord,
     SignUp,
     Team,
@@ -335,9 +334,7 @@ def declare(request):
     profile = _profile_or_redirect(request)
     if profile is None:
         return redirect("volunteers:register")
-    attended = Activity.objects.filter(signups__volunteer=profile, starts_at__lte=timezone.now()).order_by(
-        "-starts_at"
-    )
+    attended = selectors.activities_attended_by(user=request.user)
     form = DeclareForm(request.POST or None, activities=attended)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -738,12 +735,7 @@ def join_requests(request):
 @never_cache
 def corrections(request):
     """Open correction requests on records this leader or coordinator may decide."""
-    decidable = selectors.records_decidable_by(user=request.user)
-    open_requests = (
-        CorrectionRequest.objects.filter(status=CorrectionRequest.Status.OPEN, record__in=decidable)
-        .select_related("record__volunteer__person", "record__activity")
-        .order_by("created_at")
-    )
+    open_requests = selectors.corrections_open_for(user=request.user)
     if request.method == "POST":
         correction = get_object_or_404(open_requests, pk=request.POST.get("correction"))
         try:

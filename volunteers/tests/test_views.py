@@ -498,3 +498,15 @@ def test_full_id_numbers_never_appear_on_the_pages(client, vuser, leader, street
         page = _get(client, user, name, *args).content.decode()
         assert full not in page, name
         assert profile.person.id_number_masked in page or name != "volunteers:me", name
+
+
+def test_dashboard_query_count_is_flat(
+    client, district_admin, street, community, street_coordinator, profile, team
+):
+    client.force_login(district_admin)
+    url = reverse("volunteers:district_dashboard")
+    small = _count_queries(client, url)
+    for _n in range(8):
+        other = factories.approved_volunteer(street=street, community=community, approver=street_coordinator)
+        _record(other, team=team)
+    assert _count_queries(client, url) == small
