@@ -283,13 +283,16 @@ def test_training_journey(chromium, live_server, world, screenshots_dir, tmp_pat
     admin = _context(chromium, base, world["admin"])
     apage = admin.new_page()
     apage.on("pageerror", lambda exc: errors.append(str(exc)))
-    apage.goto(base + "/training/dashboard/")
+    response = apage.goto(base + "/training/dashboard/")
+    assert response is not None and response.status == 200
+    assert apage.locator("[data-kpi=passed]").inner_text() == "1"
+    assert apage.locator("[data-kpi=trained]").inner_text() == "1"
     _no_overflow(apage)
     _shot(apage, screenshots_dir, "08-dashboard-phone")
     desktop = _context(chromium, base, world["admin"], viewport=DESKTOP)
     dpage = desktop.new_page()
     dpage.on("pageerror", lambda exc: errors.append(str(exc)))
-    dpage.goto(base + "/training/dashboard/")
+    assert dpage.goto(base + "/training/dashboard/").status == 200
     dpage.wait_for_timeout(300)  # charts draw on DOMContentLoaded
     _shot(dpage, screenshots_dir, "08-dashboard-desktop", guide=True)
 
