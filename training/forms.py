@@ -7,6 +7,7 @@ import copy
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import PortalError
@@ -92,6 +93,13 @@ class SessionChoiceForm(forms.Form):
     def __init__(self, *args, sessions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = sessions
+        self.fields["session"].label_from_instance = _session_label
+
+
+def _session_label(session) -> str:
+    # Local time (the model's __str__ is for logs and admin, in UTC).
+    start = timezone.localtime(session.starts_at)
+    return f"{session.title or session.get_kind_display()} · {start:%m-%d %H:%M} · {session.venue.name}"
 
 
 class RosterUploadForm(SessionChoiceForm):

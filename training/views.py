@@ -346,7 +346,13 @@ def unit_roster(request):
     return render(
         request,
         "training/unit_roster.html",
-        {"organisation": organisation, "form": form, "report": report, "report_url": report_url},
+        {
+            "organisation": organisation,
+            "form": form,
+            "report": report,
+            "bad_rows": len({error.row for error in report or []}),
+            "report_url": report_url,
+        },
     )
 
 
