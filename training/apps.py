@@ -7,13 +7,15 @@ BEAT_SCHEDULE = {
 }
 
 ROLE_PERMISSIONS = {
-    "district_admin": {
-        f"training.{action}_{model}"
-        for model in ("venue", "session", "practicalitem", "booking", "assessment", "helpershift")
-        for action in ("view", "add", "change")
-    }
-    | {"training.view_checkinattempt", "training.delete_practicalitem"}
     # Sessions are created through services.session_create (pages, API), not the admin form.
+    "district_admin": (
+        {
+            f"training.{action}_{model}"
+            for model in ("venue", "session", "practicalitem", "booking", "assessment", "helpershift")
+            for action in ("view", "add", "change")
+        }
+        | {"training.view_checkinattempt", "training.delete_practicalitem"}
+    )
     - {"training.add_session"},
     "trainer": {
         "wagtailadmin.access_admin",
