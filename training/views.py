@@ -783,8 +783,6 @@ def dashboard(request):
                 "label": str(r[label_key]),
                 "trained": r["trained"],
                 "passed": r["passed"],
-                "fire": "",
-                "hydrant": "",
             }
             for r in source
         ]
@@ -795,8 +793,6 @@ def dashboard(request):
             "label": _("%(m)s月") % {"m": m},
             "trained": months.get(m, {}).get("trained", 0),
             "passed": months.get(m, {}).get("passed", 0),
-            "fire": "",
-            "hydrant": "",
         }
         for m in range(1, 13)
     ]

@@ -500,3 +500,22 @@ def test_session_certificates_zip_for_staff_of_the_area_only(client, users, sess
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == []
+
+
+def test_helpers_sign_in_and_out_with_the_same_scanner(client, users, session):
+    from training import services
+    from training.models import HelperShift
+
+    helper = PersonFactory(name="陈静")
+    code = services.helper_code(person=helper)
+    _login(client, users["trainer"])
+    url = reverse("training:helpers_scan", args=[session.pk])
+    headers = {"HTTP_X_REQUESTED_WITH": "fetch"}
+    first = client.post(url, {"code": code, "nonce": "h-1"}, **headers).json()
+    assert first["ok"] is True and first["result"] == "helper_signed_in"
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=90), tick=False):
+        second = client.post(url, {"code": code, "nonce": "h-2"}, **headers).json()
+    assert second["result"] == "helper_signed_out"
+    shift = HelperShift.objects.get(session=session, person=helper)
+    assert shift.signed_out_at is not None
+    assert "陈静" not in str(first) + str(second)
