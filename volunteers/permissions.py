@@ -1,5 +1,8 @@
 """Model permissions the volunteers app grants each role (``portal.roles.extend`` in ready()).
-Permissions say what; ``visible_to`` and the services' checks say where and whose."""
+Permissions say what; ``visible_to`` and the services' checks say where and whose.
+
+No "add" permissions: teams, activities and nominations are created through the services (pages and
+API), never by a bare admin form that would skip their rules."""
 
 from portal.models import Role
 
@@ -11,10 +14,10 @@ def _perms(model: str, *actions: str) -> set[str]:
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.DISTRICT_ADMIN: (
         _perms("volunteerprofile", "view", "change")
-        | _perms("team", "view", "add", "change")
-        | _perms("activity", "view", "add", "change")
+        | _perms("team", "view", "change")
+        | _perms("activity", "view", "change")
         | _perms("servicerecord", "view", "change")
-        | _perms("rolemodel", "view", "add", "change")
+        | _perms("rolemodel", "view", "change")
         | _perms("starlevelsetting", "view", "add", "change")
         | _perms("certificatesetting", "view", "add", "change")
         | _perms("starnotice", "view")
@@ -23,14 +26,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.STREET_COORDINATOR: (
         {"wagtailadmin.access_admin"}
         | _perms("volunteerprofile", "view", "change")
-        | _perms("team", "view", "add", "change")
-        | _perms("activity", "view", "add", "change")
+        | _perms("team", "view", "change")
+        | _perms("activity", "view", "change")
         | _perms("servicerecord", "view", "change")
-        | _perms("rolemodel", "view", "add")
+        | _perms("rolemodel", "view")
         | _perms("starnotice", "view")
         | _perms("correctionrequest", "view")
     ),
     Role.TEAM_LEADER: (
-        _perms("team", "view") | _perms("activity", "view", "add", "change") | _perms("servicerecord", "view")
+        _perms("team", "view") | _perms("activity", "view", "change") | _perms("servicerecord", "view")
     ),
 }
