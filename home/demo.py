@@ -1,11 +1,37 @@
-"""Demo home pages: one Wagtail site per district, the first one the default site."""
+"""Demo campaign site: one Wagtail site per district (the first the default), its hubs, topics,
+articles and events, the review workflow, and some progress history. Idempotent and quick."""
 
-from django.contrib.auth.models import Group
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from wagtail.models import GroupPagePermission, Page, Site
+from django.utils import timezone
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
-from home.models import HomePage
-from portal.models import Area, Role
+from home import demo_content
+from home.models import (
+    ArticleIndexPage,
+    ArticlePage,
+    EventIndexPage,
+    EventPage,
+    HomePage,
+    HubPage,
+    TargetSnapshot,
+    TopicIndexPage,
+    TopicPage,
+)
+from portal.models import Area, Channel, Role, Target, User
+from portal.selectors import plan_period_current
 
 HOME_PAGES = [
     # district code, hostname, title, introduction
@@ -39,6 +65,10 @@ TIPS = {
         ),
     ],
 }
+
+REVIEWER_GROUP = "reviewer"
+REVIEWER_USERNAME = "reviewer"
+WORKFLOW_NAME = "宣传内容审核发布"
 
 
 def _body(code: str) -> list[tuple[str, dict | str]]:
@@ -78,20 +108,198 @@ def seed_home_pages() -> list[HomePage]:
     return pages
 
 
+def _page_permission(codename: str) -> Permission:
+    return Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+
+
+def _grant(group: Group, page: Page, codenames: tuple[str, ...]) -> None:
+    for codename in codenames:
+        GroupPagePermission.objects.get_or_create(
+            group=group,
+            page=page,
+            permission__codename=codename,
+            defaults={"permission": _page_permission(codename)},
+        )
+
+
 def seed_editor_permissions(pages: list[HomePage]) -> None:
-    """Editors may draft and publish under every district home page (review comes with issue 6)."""
+    """Editors draft and submit for review; reviewers approve and publish (the workflow below)."""
     editors = Group.objects.get(name=Role.EDITOR)
+    reviewers, _created = Group.objects.get_or_create(name=REVIEWER_GROUP)
+    reviewers.permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
     for page in pages:
-        for codename in ("add_page", "change_page", "publish_page"):
-            GroupPagePermission.objects.get_or_create(
-                group=editors,
-                page=page,
-                permission__codename=codename,
-                defaults={"permission": _page_permission(codename)},
+        _grant(editors, page, ("add_page", "change_page"))
+        _grant(reviewers, page, ("add_page", "change_page", "publish_page"))
+    GroupPagePermission.objects.filter(group=editors, permission__codename="publish_page").delete()
+
+
+def seed_reviewer() -> User:
+    """The demo reviewer (审核员) of 西城, who approves what editors submit."""
+    user = User.objects.filter(username=REVIEWER_USERNAME).first()
+    if user is None:
+        user = User(
+            username=REVIEWER_USERNAME, email="reviewer@example.org", first_name="审核员", last_name="赵"
+        )
+        user.area = Area.objects.get(code="xc")
+        password = getattr(settings, "DEMO_PASSWORD", None)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=REVIEWER_GROUP))
+    return user
+
+
+def seed_workflow(pages: list[HomePage]) -> Workflow:
+    """An editor submits, a reviewer approves: one Wagtail workflow over every district site."""
+    workflow, _created = Workflow.objects.get_or_create(name=WORKFLOW_NAME, defaults={"active": True})
+    task = GroupApprovalTask.objects.filter(name="审核员审核").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name="审核员审核")
+        task.groups.set([Group.objects.get(name=REVIEWER_GROUP)])
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    for page in pages:
+        WorkflowPage.objects.get_or_create(page=page, defaults={"workflow": workflow})
+    return workflow
+
+
+def _child(parent: Page, model, slug: str, **fields) -> Page:
+    existing = model.objects.child_of(parent).filter(slug=slug).first()
+    if existing is not None:
+        return existing
+    page = model(slug=slug, **fields)
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def _campaign_month_start(today: datetime.date) -> datetime.date:
+    year = today.year if today <= datetime.date(today.year, 11, 30) else today.year + 1
+    return datetime.date(year, 11, 1)
+
+
+def seed_campaign(pages: list[HomePage], *, today: datetime.date | None = None) -> None:
+    today = today or timezone.localdate()
+    channels = {channel.code: channel for channel in Channel.objects.all()}
+    streets = {area.code: area for area in Area.objects.filter(level=Area.Level.STREET)}
+    for home in pages:
+        code = home.district.code
+        for channel_code, (title, framing) in demo_content.HUBS.items():
+            if channel_code in channels:
+                _child(
+                    home,
+                    HubPage,
+                    channel_code,
+                    title=title,
+                    channel=channels[channel_code],
+                    audience_framing=framing,
+                )
+        topic_index = _child(
+            home, TopicIndexPage, "topics", title="消防安全专题", introduction="按主题查找消防安全知识。"
+        )
+        topics = {
+            topic_code: _child(topic_index, TopicPage, topic_code, title=title, introduction=introduction)
+            for topic_code, (title, introduction) in demo_content.TOPICS.items()
+        }
+        article_index = _child(
+            home,
+            ArticleIndexPage,
+            "articles",
+            title="安全知识与警示",
+            introduction="常识普及、案例警示和隐患曝光。",
+        )
+        for (
+            slug,
+            kind,
+            title,
+            summary,
+            channel_codes,
+            topic_codes,
+            audience,
+            street,
+            video,
+            body,
+        ) in demo_content.ARTICLES.get(code, []):
+            if ArticlePage.objects.child_of(article_index).filter(slug=slug).exists():
+                continue
+            article = ArticlePage(
+                slug=slug,
+                title=title,
+                kind=kind,
+                summary=summary,
+                audience=audience,
+                video_url=video,
+                body=body,
+                area=streets.get(street),
+            )
+            article.channels = [channels[c] for c in channel_codes if c in channels]
+            article.topics = [topics[t] for t in topic_codes]
+            article_index.add_child(instance=article)
+            article.save_revision().publish()
+        event_index = _child(
+            home,
+            EventIndexPage,
+            "events",
+            title="近期活动",
+            introduction="119消防宣传月、消防夜校、队站开放日。",
+        )
+        for slug, kind, title, summary, location, days, channel_code, street in demo_content.EVENTS.get(
+            code, []
+        ):
+            if days is None:
+                start_day = _campaign_month_start(today)
+                starts = timezone.make_aware(datetime.datetime.combine(start_day, datetime.time(9)))
+                ends = timezone.make_aware(
+                    datetime.datetime.combine(start_day.replace(day=30), datetime.time(18))
+                )
+            else:
+                starts = timezone.make_aware(
+                    datetime.datetime.combine(today + datetime.timedelta(days=days), datetime.time(19))
+                )
+                ends = starts + datetime.timedelta(hours=2)
+            _child(
+                event_index,
+                EventPage,
+                slug,
+                title=title,
+                kind=kind,
+                summary=summary,
+                location=location,
+                starts_at=starts,
+                ends_at=ends,
+                channel=channels.get(channel_code),
+                area=streets.get(street),
             )
 
 
-def _page_permission(codename: str):
-    from django.contrib.auth.models import Permission
+def seed_snapshots(*, today: datetime.date | None = None) -> None:
+    """Monthly demo history for the progress chart (only where a target has none yet)."""
+    today = today or timezone.localdate()
+    for code, series in demo_content.SNAPSHOTS.items():
+        district = Area.objects.get(code=code)
+        period = plan_period_current(district=district, year=today.year)
+        if period is None:
+            continue
+        for metric, values in series.items():
+            target = Target.objects.filter(period=period, metric=metric, kind=Target.Kind.TARGET).first()
+            if target is None or TargetSnapshot.objects.filter(target=target).exists():
+                continue
+            first = today.replace(day=1)
+            for months_back, value in zip(range(len(values) - 1, -1, -1), values, strict=True):
+                month = (first.month - months_back - 1) % 12 + 1
+                year = first.year + (first.month - months_back - 1) // 12
+                TargetSnapshot.objects.create(
+                    target=target, taken_on=datetime.date(year, month, 1), actual=Decimal(value)
+                )
 
-    return Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+
+@transaction.atomic
+def seed_campaign_site(pages: list[HomePage]) -> None:
+    """Everything after the home pages and editor permissions (called by ``seed_demo``)."""
+    seed_reviewer()
+    seed_workflow(pages)
+    seed_campaign(pages)
+    seed_snapshots()

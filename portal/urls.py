@@ -26,6 +26,7 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+urlpatterns += [path("campaign/", include("home.urls"))]
 urlpatterns += [path("volunteers/", include("volunteers.urls"))]
 urlpatterns += [path("training/", include("training.urls"))]
 

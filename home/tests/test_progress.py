@@ -1,0 +1,89 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from home import services, tasks
+from home.models import TargetSnapshot
+from portal import metrics
+from portal.models import Metric, Target
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def volunteers_1234(monkeypatch):
+    """Only the registered-volunteer metric is measured: 1234 in 西城, 800 elsewhere."""
+    monkeypatch.setattr(metrics, "_registry", {})
+    metrics.register(
+        Metric.REGISTERED_VOLUNTEERS, lambda *, district, year: 1234 if district.code == "xc" else 800
+    )
+
+
+def test_stats_json_matches_hand_computed_figures(client, seed_output, volunteers_1234):
+    response = client.get("/api/v1/stats/targets", {"district": "xc"})
+
+    assert response.status_code == 200
+    rows = {row["metric"]: row for row in response.json()}
+    assert set(rows) == {"registered_volunteers", "volunteer_role_models", "trainees_passed_per_year"}
+    volunteers = rows["registered_volunteers"]
+    assert volunteers["district"] == "xc"
+    assert volunteers["district_name"] == "西城区"
+    assert volunteers["period"] == "十四五"
+    assert Decimal(volunteers["target"]) == Decimal(3000)
+    assert Decimal(volunteers["actual"]) == Decimal(1234)
+    assert volunteers["source"] == "西城区消防事业发展建设规划 · 聚力推进公益性志愿服务（2025年底前）"
+    assert rows["volunteer_role_models"]["actual"] is None  # not measured: null, never 0
+    assert Decimal(rows["trainees_passed_per_year"]["target"]) == Decimal(25000)
+
+
+def test_stats_json_lists_every_district_without_a_filter(client, seed_output, volunteers_1234):
+    rows = client.get("/api/v1/stats/targets").json()
+
+    by_district = {(row["district"], row["metric"], row["kind"]): row for row in rows}
+    assert (
+        len(rows) == Target.objects.filter(period__district__code__in={r["district"] for r in rows}).count()
+    )
+    assert Decimal(by_district[("hp", "registered_volunteers", "target")]["actual"]) == Decimal(800)
+    assert Decimal(by_district[("hp", "registered_volunteers", "target")]["target"]) == Decimal(20000)
+    assert client.get("/api/v1/stats/targets", {"district": "nowhere"}).json() == []
+
+
+def test_progress_page_shows_each_target_value_share_source_and_history(client, seed_output, volunteers_1234):
+    response = client.get("/campaign/progress/")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count('class="progress-row"') == 3
+    assert "<strong>1234</strong>人 （41.1%）" in content  # 1234 / 3000 = 41.13 %
+    assert content.count("尚未统计") == 2
+    assert "西城区消防事业发展建设规划 · 全面推行“一警六员”实操实训" in content
+    assert content.count("<td>2735</td>") == 1  # the newest demo snapshot of registered volunteers
+    assert "vendor/chart.js/chart.umd.min.js" in content
+    assert 'id="progress-data"' in content
+
+
+def test_snapshot_records_measured_targets_only_and_is_idempotent_per_day(seed_output, volunteers_1234):
+    day = datetime.date(2026, 12, 1)
+
+    written = services.target_snapshots_take(on=day)
+    services.target_snapshots_take(on=day)
+
+    snapshots = TargetSnapshot.objects.filter(taken_on=day)
+    assert written == snapshots.count() == 2  # 西城 and 和平 registered volunteers; the rest unmeasured
+    assert snapshots.get(target__period__district__code="xc").actual == Decimal(1234)
+
+
+def test_daily_task_takes_todays_snapshot(seed_output, volunteers_1234, time_machine):
+    time_machine.move_to("2027-03-05 02:00 +08:00")
+
+    tasks.target_snapshots_take.delay()
+
+    assert TargetSnapshot.objects.filter(taken_on=datetime.date(2027, 3, 5)).count() == 2
+
+
+def test_daily_task_is_on_the_beat_schedule():
+    from portal.celery import app
+
+    entry = app.conf.beat_schedule["home-target-snapshots-daily"]
+    assert entry["task"] == "home.tasks.target_snapshots_take"

@@ -1,0 +1,107 @@
+"""Campaign site in the Wagtail admin: hazard reports (scoped by street) and the 五进 coverage view."""
+
+import io
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.snippets.models import register_snippet
+
+from home import selectors
+from home.models import HazardReport
+from portal.wagtail_hooks import ScopedViewSet
+
+COVERAGE_PERMISSION = "wagtailadmin.access_admin"
+
+
+class HazardReportViewSet(ScopedViewSet):
+    """Street coordinators see their street's reports; the phone is shown masked."""
+
+    model = HazardReport
+    icon = "warning"
+    menu_label = gettext_lazy("Hazard reports")
+    add_to_admin_menu = True
+    list_display = ["area", "hazards_display", "address_hint", "phone_masked", "status", "created_at"]
+    list_filter = ["status"]
+    form_fields = ["status"]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "area",
+        "hazards_display",
+        "address_hint",
+        "note",
+        "phone_masked",
+        "status",
+        "created_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("area")
+
+
+register_snippet(HazardReportViewSet)
+
+
+def coverage_view(request):
+    """Streets × channels: articles in the last 90 days; zero cells are blind spots."""
+    if not request.user.has_perm(COVERAGE_PERMISSION):
+        raise PermissionDenied
+    channels, rows = selectors.coverage(user=request.user)
+    if request.GET.get("format") == "xlsx":
+        return _coverage_xlsx(channels, rows)
+    return render(
+        request,
+        "home/admin/coverage.html",
+        {
+            "channels": channels,
+            "rows": rows,
+            "days": selectors.COVERAGE_DAYS,
+            "header_title": _("五进 coverage"),
+        },
+    )
+
+
+def _coverage_xlsx(channels, rows) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import PatternFill
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Coverage")
+    sheet.append([_("Street"), *[channel.name for channel in channels], _("Blind spots")])
+    blind = PatternFill("solid", fgColor="FFCDD2")
+    for row in rows:
+        sheet.append([row.street.name, *row.counts, row.blind_spots])
+        for column, count in enumerate(row.counts, start=2):
+            if count == 0:
+                sheet.cell(row=sheet.max_row, column=column).fill = blind
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="coverage-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
+@hooks.register("register_admin_urls")
+def register_coverage_url():
+    return [path("campaign/coverage/", coverage_view, name="home_coverage")]
+
+
+class CoverageMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(COVERAGE_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_coverage_menu_item():
+    return CoverageMenuItem(
+        gettext_lazy("五进 coverage"), reverse("home_coverage"), icon_name="table", order=900
+    )
