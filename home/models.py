@@ -114,6 +114,8 @@ class HubPage(Page):
         home = home_selectors.home_of(page=self)
         context["articles"] = home_selectors.articles_for_channel(home=home, channel=self.channel, limit=30)
         context["events"] = home_selectors.events_upcoming(home=home, channel=self.channel, limit=6)
+        context["sessions"] = home_selectors.sessions_for_channel(home=home, channel=self.channel)
+        context["activities"] = home_selectors.activities_for_channel(home=home, channel=self.channel)
         return context
 
 

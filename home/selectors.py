@@ -84,6 +84,20 @@ def events_upcoming(*, home: HomePage, channel: Channel | None = None, limit: in
     ).order_by("starts_at")[:limit]
 
 
+def sessions_for_channel(*, home: HomePage, channel: Channel, limit: int = 6) -> list:
+    """Upcoming training sessions of this district and channel, read through ``training.selectors``."""
+    from training import selectors as training_selectors
+
+    return list(training_selectors.sessions_upcoming(area=home.district).filter(channel=channel)[:limit])
+
+
+def activities_for_channel(*, home: HomePage, channel: Channel, limit: int = 6) -> list:
+    """Open volunteer activities of this district and channel, read through ``volunteers.selectors``."""
+    from volunteers import selectors as volunteers_selectors
+
+    return list(volunteers_selectors.activities_open(district=home.district).filter(channel=channel)[:limit])
+
+
 def hubs_of(*, home: HomePage) -> QuerySet[HubPage]:
     return (
         HubPage.objects.live()

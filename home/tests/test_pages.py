@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Measured on the demo data; identical at 10 and 1 000 articles (see the tests at the end).
 HOME_QUERIES = 20
-HUB_QUERIES = 11
+HUB_QUERIES = 16
 ARTICLE_QUERIES = 12
 
 
@@ -126,6 +126,8 @@ def test_home_page_shows_tips_cases_events_and_three_doors(client, xc):
     assert "119消防宣传月：全民消防 生命至上" in content
     assert "消防夜校：灭火器和消火栓实操" in content
     assert content.count('class="door"') == 3
+    assert 'class="door" href="/training/"' in content  # book a visit or training
+    assert 'class="door" href="/volunteers/register/"' in content  # become a volunteer
     for hub in HubPage.objects.child_of(xc):
         assert f'href="/{hub.slug}/"' in content
 
@@ -195,3 +197,30 @@ def test_query_counts_are_the_same_with_10_and_1000_articles(client, xc, xc_arti
         count <= limit
         for count, limit in zip(few.values(), (HOME_QUERIES, HUB_QUERIES, ARTICLE_QUERIES), strict=True)
     ), few
+
+
+def test_hub_lists_upcoming_sessions_and_activities_of_its_channel_only(client, xc):
+    from training.selectors import sessions_upcoming
+    from volunteers.selectors import activities_open
+
+    sessions = list(sessions_upcoming(area=xc.district))
+    activities = list(activities_open(district=xc.district))
+    assert sessions and activities  # the demo seeds both
+    shown = 0
+    for hub in HubPage.objects.child_of(xc):
+        content = client.get(f"/{hub.slug}/").content.decode()
+        for session in sessions:
+            link = f'href="/training/sessions/{session.pk}/book/"'
+            if session.channel_id != hub.channel_id:
+                assert link not in content
+            elif session in [s for s in sessions if s.channel_id == hub.channel_id][:6]:
+                assert link in content
+                shown += 1
+        for activity in activities:
+            link = f'href="/volunteers/activities/{activity.pk}/"'
+            if activity.channel_id != hub.channel_id:
+                assert link not in content
+            elif activity in [a for a in activities if a.channel_id == hub.channel_id][:6]:
+                assert link in content
+                shown += 1
+    assert shown > 0
