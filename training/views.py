@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from portal import selectors as portal_selectors
 from portal import services as portal_services
 from portal import validators
 from portal.errors import PortalError
-from portal.models import Area, Certificate, Channel, Metric, Organisation, Person, Role, Target
+from portal.models import Area, Certificate, Channel, Metric, Organisation, Role, Target
 from training import selectors, services
 from training.forms import (
     DashboardForm,
@@ -40,7 +39,7 @@ from training.forms import (
     UnitPersonFormSet,
     add_service_error,
 )
-from training.models import Assessment, Booking, Category, PracticalItem, Session, TraineeProfile
+from training.models import Assessment, Booking, Category, PracticalItem, Session
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TRAINER_ROLES = {Role.TRAINER, Role.DISTRICT_ADMIN}
@@ -54,13 +53,6 @@ COLUMN_FIELDS = dict(zip(services.ROSTER_HEADERS, PERSON_FIELDS, strict=True))
 def _wants_json(request) -> bool:
     return request.headers.get("X-Requested-With") == "fetch" or "application/json" in request.headers.get(
         "Accept", ""
-    )
-
-
-def _checkin_counts(session: Session) -> dict[str, int]:
-    return Booking.objects.filter(session=session).aggregate(
-        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
-        booked=Count("pk", filter=Q(status__in=Booking.SEAT_STATUSES)),
     )
 
 
@@ -101,12 +93,8 @@ def session_list(request):
 @require_http_methods(["GET", "POST"])
 def book(request, session_id: int):
     session = get_object_or_404(selectors.sessions_upcoming(), pk=session_id)
-    person = Person.objects.filter(user=request.user).first()
-    last_category = (
-        TraineeProfile.objects.filter(person=person).values_list("category", flat=True).first()
-        if person
-        else None
-    )
+    person = selectors.person_of_user(user=request.user)
+    last_category = selectors.category_last_used(person=person) if person else None
     form = SelfBookingForm(
         request.POST or None,
         categories=Category.choices,
@@ -172,11 +160,8 @@ def booking_detail(request, booking_id: int):
     if booking.status == Booking.Status.BOOKED:
         checkin_code = services.booking_checkin_code(booking=booking)
     results = [
-        {
-            "label": a.item.name,
-            "value": _("Passed") if a.result == Assessment.Result.PASS else _("Not passed"),
-        }
-        for a in booking.assessments.select_related("item").order_by("item__sort_order")
+        {"label": name, "value": _("Passed") if result == Assessment.Result.PASS else _("Not passed")}
+        for name, result in selectors.booking_item_results(booking=booking)
     ]
     certificate = selectors.certificate_of_booking(booking=booking)
     response = render(
@@ -423,7 +408,7 @@ def checkin_page(request, session_id: int, *, helpers: bool = False):
             }
             for booking in selectors.session_bookings_search(session=session, query=query)[:30]
         ]
-    counts = _checkin_counts(session)
+    counts = selectors.session_checkin_counts(session=session)
     return render(
         request,
         "training/checkin.html",
@@ -482,7 +467,7 @@ def _scan(request, session_id: int, *, page: str):
             "message": result.message,
             "detail": detail,
         }
-    payload["count"] = _checkin_counts(session)["checked_in"]
+    payload["count"] = selectors.session_checkin_counts(session=session)["checked_in"]
     return _scan_answer(request, session, payload, page=page)
 
 
@@ -783,6 +768,8 @@ def dashboard(request):
                 "label": str(r[label_key]),
                 "trained": r["trained"],
                 "passed": r["passed"],
+                "fire": r["fire"],
+                "hydrant": r["hydrant"],
             }
             for r in source
         ]
@@ -793,6 +780,8 @@ def dashboard(request):
             "label": _("%(m)s月") % {"m": m},
             "trained": months.get(m, {}).get("trained", 0),
             "passed": months.get(m, {}).get("passed", 0),
+            "fire": months.get(m, {}).get("fire", 0),
+            "hydrant": months.get(m, {}).get("hydrant", 0),
         }
         for m in range(1, 13)
     ]
@@ -838,7 +827,7 @@ def dashboard(request):
 @require_GET
 def helper_code_page(request):
     """A volunteer helping at a session shows this QR to the trainer to sign in and out."""
-    person = Person.objects.filter(user=request.user).first()
+    person = selectors.person_of_user(user=request.user)
     code = services.helper_code(person=person) if person is not None else ""
     response = render(request, "training/helper_code.html", {"code": code})
     response["Referrer-Policy"] = "no-referrer"
