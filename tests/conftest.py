@@ -1,8 +1,7 @@
 """Shared fixtures for the cross-cutting tests: real servers, real browser, real worker.
 
-Markers (declared in pyproject.toml) skip a test with a clear reason when its server is absent:
-``postgres`` needs DATABASE_URL pointing at PostgreSQL, ``redis`` needs TEST_REDIS_URL, ``browser``
-needs /usr/bin/chromium. ``make test`` (bin/test) provides all three.
+The markers ``postgres``, ``redis`` and ``browser`` are applied by the root ``conftest.py`` (so they
+hold in every app's tests, not only these).
 """
 
 import os
@@ -11,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
 # the ORM calls the test makes around it (SynchronousOnlyOperation).
@@ -19,7 +17,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
-CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_PATH = "/usr/bin/chromium"  # the same path the root conftest.py checks for the browser marker
 
 
 def free_port() -> int:
@@ -27,19 +25,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def database_is_postgres() -> bool:
-    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("postgres") and not database_is_postgres():
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://... (make test does)")
-    if item.get_closest_marker("redis") and not os.environ.get("TEST_REDIS_URL"):
-        pytest.skip("needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:PORT/0 (make test does)")
-    if item.get_closest_marker("browser") and not Path(CHROMIUM_PATH).exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM_PATH}: apt-get install -y chromium (make test does)")
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
+
+from portal.tests.factories import wagtail_root
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,24 +19,9 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 900}
 
 
-def _ensure_wagtail_root() -> None:
-    """An earlier transactional test flushes the tables, Wagtail's migrated root page with them.
-
-    Put back what the wagtailcore migrations create (the default locale and the root page) so that
-    seed_demo finds the tree it expects, whatever ran before.
-    """
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
-
-    if not Locale.objects.exists():
-        Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root"))
-
-
 @pytest.fixture
 def demo_site(live_server) -> str:
-    _ensure_wagtail_root()
+    wagtail_root()
     call_command("seed_demo", stdout=io.StringIO())
     return live_server.url
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from home.models import HazardReport
-from tests.test_browser_smoke import _ensure_wagtail_root
+from portal.tests.factories import wagtail_root
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ PHONE = {"width": 360, "height": 740}
 
 @pytest.fixture
 def demo_site(live_server) -> str:
-    _ensure_wagtail_root()
+    wagtail_root()
     call_command("seed_demo", stdout=io.StringIO())
     return live_server.url
 

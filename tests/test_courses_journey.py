@@ -20,7 +20,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,17 +75,6 @@ QUESTIONS = [
 ]
 
 
-def _ensure_wagtail_root() -> None:
-    """A transactional test before this one flushed Wagtail's migrated locale and root page."""
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
-
-    if not Locale.objects.exists():
-        Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root"))
-
-
 @pytest.fixture
 def world(db, settings, live_server, tmp_path):
     """西城区 with its home page as the default site, a course catalogue with a 进家庭 course of two
@@ -99,11 +87,11 @@ def world(db, settings, live_server, tmp_path):
     from home.models import HomePage
     from portal import services as kernel
     from portal.models import Channel, Role, User
-    from portal.tests.factories import resident_id_number
+    from portal.tests.factories import resident_id_number, wagtail_root
 
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.PORTAL_BASE_URL = live_server.url
-    _ensure_wagtail_root()
+    wagtail_root()
     district = kernel.area_create(name="西城区", code="cxc", resident_population=1_106_000)
     street = kernel.area_create(
         name="金融街街道", code="cxc-jrj", parent=district, resident_population=120_000

@@ -88,7 +88,8 @@ def world(db):
     starting in 20 minutes (check-in open), a resident with an account, the district admin."""
     from portal import services as kernel
     from portal.models import Channel, Organisation, Role, User
-    from training.models import PracticalItem, Session, Venue
+    from training.models import Session, Venue
+    from training.tests.factories import standard_items
 
     district = kernel.area_create(name="西城区", code="txc", resident_population=1_100_000)
     street = kernel.area_create(
@@ -121,7 +122,7 @@ def world(db):
         capacity=20,
         trainer=trainer,
     )
-    session.items.set(PracticalItem.objects.filter(code__in=PracticalItem.STANDARD_CODES))
+    session.items.set(standard_items())
     unit_manager = user("tmanager", "孙丽", Role.UNIT_MANAGER, street)
     unit = Organisation.objects.create(
         name="丰盛物业服务有限公司", kind=Organisation.Kind.PROPERTY, area=street
@@ -138,7 +139,7 @@ def world(db):
         capacity=30,
         trainer=trainer,
     )
-    future_session.items.set(PracticalItem.objects.filter(code__in=PracticalItem.STANDARD_CODES))
+    future_session.items.set(standard_items())
     return {
         "manager": unit_manager,
         "future_session": future_session,

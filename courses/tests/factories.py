@@ -5,11 +5,10 @@ Wagtail tree under a district home page, as editors would.
 """
 
 import factory
-from wagtail.models import Page
 
 from courses import services
 from courses.models import CourseIndexPage, CoursePage, LessonPage, Question, QuizPage, Topic
-from portal.tests.factories import DistrictFactory
+from portal.tests.factories import DistrictFactory, wagtail_root
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
@@ -54,10 +53,7 @@ def home_page_for(district):
     page = HomePage.objects.filter(district=district).first()
     if page is None:
         page = HomePage(title=f"{district.name}首页", slug=f"home-{district.code}", district=district)
-        root = Page.get_first_root_node()
-        if root is None:  # a TransactionTestCase flush removed the migration's root page
-            root = Page.add_root(instance=Page(title="Root", slug="root"))
-        root.add_child(instance=page)
+        wagtail_root().add_child(instance=page)
     return page
 
 

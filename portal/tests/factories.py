@@ -149,3 +149,21 @@ class TargetFactory(DjangoModelFactory):
     value = Decimal(3000)
     unit = "人"
     source = factory.Sequence(lambda n: f"消防事业发展建设规划 · 第{n}节")
+
+
+def wagtail_root():
+    """Wagtail's root page, put back with the default locale if a transactional test flushed them.
+
+    A ``TransactionTestCase`` (live server, real threads) ends with a flush: the tables the
+    wagtailcore migrations filled (locale, root page) are emptied and the content types are
+    recreated under new ids, so the cached ones are dropped first.
+    """
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    ContentType.objects.clear_cache()
+    if not Locale.objects.exists():
+        Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    return Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
