@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.guide import GUIDE_IMG
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 900}
 PASSWORD = "correct-horse-119"
 REPO = Path(__file__).resolve().parent.parent
-GUIDE_IMG = REPO / "docs" / "guide" / "img"
 
 QUESTIONS = [
     (

@@ -26,12 +26,13 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from tests.guide import GUIDE_IMG
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 900}
 REPO = Path(__file__).resolve().parent.parent
-GUIDE_IMG = REPO / "docs" / "guide" / "img"
 ID_NUMBER = "110102198503071234"  # replaced by a valid one in the fixture
 
 

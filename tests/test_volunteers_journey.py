@@ -24,13 +24,14 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from tests.guide import GUIDE_IMG
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 900}
 MOBILE = "13966668888"
 REPO = Path(__file__).resolve().parent.parent
-GUIDE_IMG = REPO / "docs" / "guide" / "img"
 
 
 @pytest.fixture
