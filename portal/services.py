@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import crypto, pdf, validators
+from portal import crypto, pdf, signals, validators
 from portal.codes import human_code
 from portal.errors import PermissionDenied, PortalError
 from portal.models import (
@@ -137,6 +137,26 @@ def person_create(
         raise PortalError(
             _("A person with this ID number is already registered."), code="PERSON_EXISTS", field="id_number"
         ) from exc
+    if user is not None:
+        signals.person_identified.send(sender=Person, person=person, user=user)
+    return person
+
+
+@transaction.atomic
+def person_link_user(*, person: Person, user: User) -> Person:
+    """Give an account its real-name identity (a person registered earlier, e.g. by a unit
+    manager's roster, signs up). Refuses PERSON_TAKEN when either side is already linked
+    elsewhere; linking the same pair again changes nothing."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.user_id == user.pk:
+        return person
+    if person.user_id is not None or Person.objects.filter(user=user).exists():
+        raise PortalError(
+            _("This ID number is registered to another account."), code="PERSON_TAKEN", field="id_number"
+        )
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    signals.person_identified.send(sender=Person, person=person, user=user)
     return person
 
 

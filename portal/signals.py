@@ -18,8 +18,15 @@
       title       short description shown on the service record, e.g. "一警六员实训保障：…"
       source      the sender's model instance the record comes from (idempotency: one service
                   record per (source, person); a repeated signal changes nothing)
+
+``person_identified``
+    Sent by the kernel when an account gets its real-name identity: ``person_create(user=...)`` or
+    ``person_link_user``, inside the transaction that linked them. Modules holding work that waits
+    for a real name (courses: certificates of courses completed before the learner registered)
+    pick it up. Keyword arguments: ``person`` (portal.models.Person), ``user`` (the account).
 """
 
 from django.dispatch import Signal
 
 volunteer_service_performed = Signal()
+person_identified = Signal()

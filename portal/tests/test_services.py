@@ -12,7 +12,13 @@ from portal import crypto, selectors, services
 from portal.errors import PermissionDenied, PortalError
 from portal.models import Area, AuditEntry, OutboxMessage, Person, Role, User
 from portal.tests.conftest import celery_use_broker
-from portal.tests.factories import AreaFactory, PersonFactory, UserFactory, resident_id_number
+from portal.tests.factories import (
+    AreaFactory,
+    PersonFactory,
+    UserFactory,
+    _unique_id_number,
+    resident_id_number,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -529,3 +535,45 @@ def test_drain_sends_in_creation_order_and_respects_the_limit(recorded_calls):
 
     assert recorded_calls == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+class TestPersonIdentified:
+    """An account gets its real-name identity once; modules waiting for it hear about it."""
+
+    @pytest.fixture
+    def heard(self) -> Iterator[list]:
+        from portal.signals import person_identified
+
+        calls: list = []
+
+        def receiver(sender, person, user, **kwargs):
+            calls.append((person.pk, user.pk))
+
+        person_identified.connect(receiver, dispatch_uid="test-person-identified")
+        yield calls
+        person_identified.disconnect(dispatch_uid="test-person-identified")
+
+    def test_create_with_account_announces_it(self, heard):
+        user = UserFactory()
+        person = services.person_create(name="张三", id_number=_unique_id_number(901), user=user)
+        assert heard == [(person.pk, user.pk)]
+
+    def test_create_without_account_is_silent(self, heard):
+        services.person_create(name="张三", id_number=_unique_id_number(902))
+        assert heard == []
+
+    def test_link_is_idempotent_and_refuses_a_second_account(self, heard):
+        person = services.person_create(name="李四", id_number=_unique_id_number(903))
+        user = UserFactory()
+        services.person_link_user(person=person, user=user)
+        services.person_link_user(person=person, user=user)
+        person.refresh_from_db()
+        assert person.user_id == user.pk and heard == [(person.pk, user.pk)]
+        with pytest.raises(PortalError) as refused:
+            services.person_link_user(person=person, user=UserFactory())
+        assert refused.value.code == "PERSON_TAKEN"
+        other = services.person_create(name="王五", id_number=_unique_id_number(904))
+        with pytest.raises(PortalError) as refused:
+            services.person_link_user(person=other, user=user)
+        assert refused.value.code == "PERSON_TAKEN"
+        assert heard == [(person.pk, user.pk)]
