@@ -393,8 +393,8 @@ _SQLITE_STREET = (
 )
 
 
-def _street_path():
-    """SQL: the street id out of ``session.area.path`` ("/district/street/..."), or '' at district level."""
+def _street_path(path_field: str = "session__area__path"):
+    """SQL: the street id out of an area path ("/district/street/..."), or '' at district level."""
     from django.db.models import CharField, Func
 
     class SplitPart(Func):
@@ -414,7 +414,27 @@ def _street_path():
     class StreetOf(SplitPart):
         template = "%(function)s(%(expressions)s, '/', 3)"
 
-    return StreetOf(F("session__area__path"))
+    return StreetOf(F(path_field))
+
+
+def sessions_by_street_channel(*, streets, since: datetime.datetime, until: datetime.datetime) -> dict:
+    """Sessions (not cancelled) starting in [since, until), counted per (street id, channel id),
+    for the campaign site's 五进 coverage. ``streets`` are street Areas (or their ids); a session
+    counts for the street that is or contains its area (the street element of the area path).
+    One aggregate query, whatever the number of sessions; pairs without sessions are absent."""
+    street_ids = {s if isinstance(s, int) else s.pk for s in streets}
+    if not street_ids:
+        return {}
+    rows = (
+        Session.objects.filter(starts_at__gte=since, starts_at__lt=until)
+        .exclude(status=Session.Status.CANCELLED)
+        .annotate(street=_street_path("area__path"))
+        .filter(street__in=[str(pk) for pk in street_ids])
+        .values("street", "channel")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(int(r["street"]), r["channel"]): r["n"] for r in rows}
 
 
 def targets_for(*, area: Area, year: int) -> list[dict]:

@@ -183,3 +183,42 @@ def make_admin(session):
     user = UserFactory()
     portal_services.role_assign(user=user, role=Role.DISTRICT_ADMIN, area=session.area.parent)
     return user
+
+
+def test_sessions_by_street_channel_counts_per_street_and_channel(
+    district, street, community, other_street, other_district_street, django_assert_num_queries
+):
+    from portal.models import Channel
+    from training.models import Session
+
+    schools = Channel.objects.get_or_create(code="school", defaults={"name": "进学校"})[0]
+    community_channel = factories.channel()
+    venue = factories.VenueFactory(area=street)
+    at = datetime.datetime(YEAR, 4, 1, 9, tzinfo=datetime.UTC)
+
+    def make(area, channel=community_channel, start=at, status=Session.Status.OPEN):
+        factories.SessionFactory(
+            venue=venue, area=area, channel=channel, starts_at=start, status=status, items=[]
+        )
+
+    make(street)
+    make(community)  # below the street: counts for the street
+    make(street, channel=schools)
+    make(other_street, status=Session.Status.CLOSED)  # closed sessions still happened
+    make(other_street, status=Session.Status.CANCELLED)  # cancelled: not counted
+    make(district)  # district level: no street
+    make(other_district_street)  # a street not asked for
+    make(street, start=at - datetime.timedelta(days=200))  # before the window
+    make(street, start=datetime.datetime(YEAR + 1, 1, 1, tzinfo=datetime.UTC))  # until is exclusive
+    since = datetime.datetime(YEAR, 1, 1, tzinfo=datetime.UTC)
+    until = datetime.datetime(YEAR + 1, 1, 1, tzinfo=datetime.UTC)
+    with django_assert_num_queries(1):
+        counts = selectors.sessions_by_street_channel(
+            streets=[street, other_street.pk], since=since, until=until
+        )
+    assert counts == {
+        (street.pk, community_channel.pk): 2,
+        (street.pk, schools.pk): 1,
+        (other_street.pk, community_channel.pk): 1,
+    }
+    assert selectors.sessions_by_street_channel(streets=[], since=since, until=until) == {}
