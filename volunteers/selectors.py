@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -333,6 +333,37 @@ def role_model_nominations_for(*, user: User) -> QuerySet[RoleModel]:
 # ------------------------------------------------------------------------------
 # Metrics and progress
 # ------------------------------------------------------------------------------
+def activities_by_street_channel(
+    *, streets, since: datetime.datetime, until: datetime.datetime
+) -> dict[tuple[int, int], int]:
+    """Published or held activities (open or closed, not draft or cancelled) starting in
+    [since, until), counted per (street id, channel id): an activity counts for the street whose
+    area is or contains the activity's area (path prefix). One aggregate query whatever the data:
+    the street of each activity is a CASE over the given streets' paths. For the campaign site's
+    五进 coverage view."""
+    streets = list(streets)
+    if not streets:
+        return {}
+    street_of = Case(
+        *[When(area__path__startswith=s.path, then=Value(s.pk)) for s in streets],
+        default=None,
+        output_field=IntegerField(),
+    )
+    rows = (
+        Activity.objects.filter(
+            status__in=[Activity.Status.OPEN, Activity.Status.CLOSED],
+            starts_at__gte=since,
+            starts_at__lt=until,
+        )
+        .annotate(street_id=street_of)
+        .filter(street_id__isnull=False)
+        .values_list("street_id", "channel_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(street_id, channel_id): n for street_id, channel_id, n in rows}
+
+
 def registered_volunteers_count(*, district: Area, year: int) -> int:
     """Approved volunteers of the district registered by the end of ``year`` (cumulative)."""
     return VolunteerProfile.objects.filter(

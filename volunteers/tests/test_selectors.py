@@ -218,3 +218,44 @@ def test_attended_activities_and_open_corrections(team, leader, vuser, profile):
     correction = services.correction_request(record=record, user=vuser, reason="少记半小时")
     assert list(selectors.corrections_open_for(user=leader)) == [correction]
     assert list(selectors.corrections_open_for(user=vuser)) == []
+
+
+def test_activities_by_street_channel_counts_held_activities_per_street_and_channel(
+    district, street, community, other_street, other_district, team, django_assert_num_queries
+):
+    from portal.models import Channel
+    from portal.tests.factories import AreaFactory
+
+    school = Channel.objects.get_or_create(code="school", defaults={"name": "进学校", "sort_order": 2})[0]
+    community_channel = factories.channel()
+    other_team = factories.team(area=other_street)
+    far_street = AreaFactory(name="劝业场街道", code="hp-qyc", parent=other_district)
+    far_team = factories.team(area=far_street)
+    now = timezone.now().replace(microsecond=0)
+    since, until = now - datetime.timedelta(days=30), now + datetime.timedelta(days=30)
+    inside = now - datetime.timedelta(days=3)
+    factories.activity(team=team, start=inside)  # street itself, 进社区
+    factories.activity(team=team, start=inside, area=community)  # community under the street
+    factories.activity(team=team, start=inside, area=community, channel=school)
+    factories.activity(team=team, start=inside, open_now=False)  # a draft is not published
+    cancelled = factories.activity(team=team, start=inside)
+    cancelled.status = cancelled.Status.CANCELLED
+    cancelled.save(update_fields=["status"])
+    closed = factories.activity(team=other_team, start=inside)
+    closed.status = closed.Status.CLOSED  # sign-ups closed: still held
+    closed.save(update_fields=["status"])
+    factories.activity(team=team, start=until)  # the window is half-open
+    factories.activity(team=team, start=since - datetime.timedelta(minutes=1))
+    factories.activity(team=team, start=inside, area=district)  # district-wide: no street
+    factories.activity(team=far_team, start=inside)  # a street not asked about
+
+    with django_assert_num_queries(1):
+        counts = selectors.activities_by_street_channel(
+            streets=[street, other_street], since=since, until=until
+        )
+    assert counts == {
+        (street.pk, community_channel.pk): 2,
+        (street.pk, school.pk): 1,
+        (other_street.pk, community_channel.pk): 1,
+    }
+    assert selectors.activities_by_street_channel(streets=[], since=since, until=until) == {}
