@@ -238,10 +238,12 @@ def volunteer_register(
             )
         if VolunteerProfile.objects.filter(person=person).exists():
             raise PortalError(_("You have already registered as a volunteer."), code="ALREADY_REGISTERED")
-        person.user = user
+        # The kernel links the account and tells modules holding work for this real name
+        # (course certificates) through ``person_identified``.
+        person = services.person_link_user(person=person, user=user)
         if person.area_id is None:
             person.area = area
-        person.save(update_fields=["user", "area", "updated_at"])
+            person.save(update_fields=["area", "updated_at"])
     now = timezone.now()
     profile = VolunteerProfile.objects.create(
         person=person,

@@ -121,6 +121,25 @@ def test_register_reuses_the_person_known_by_id_number(street):
     assert known.user == profile.user
 
 
+def test_register_tells_modules_the_account_got_its_real_name(street):
+    """Linking an existing person goes through the kernel, so e.g. course certificates waiting
+    for this real name are issued (``portal.signals.person_identified``)."""
+    from portal.signals import person_identified
+
+    heard = []
+
+    def receiver(sender, person, user, **kwargs):
+        heard.append((person.pk, user.pk))
+
+    person_identified.connect(receiver)
+    try:
+        known = PersonFactory(name="李已知", id_number=factories.id_number_for_age(40, n=9))
+        profile = factories.register(street=street, id_number=known.id_number)
+    finally:
+        person_identified.disconnect(receiver)
+    assert heard == [(known.pk, profile.user.pk)]
+
+
 def test_person_of_another_account_is_refused(street, make_user):
     other = make_user()
     known = PersonFactory(name="李已知", id_number=factories.id_number_for_age(40, n=8), user=other)
