@@ -13,7 +13,7 @@ class CoursesConfig(AppConfig):
         from portal import metrics, roles
         from portal.models import Metric, Role
 
-        from . import selectors, signals  # noqa: F401 - connects the log-in receiver
+        from . import selectors, signals  # noqa: F401 - connects the log-in and person_identified receivers
 
         metrics.register(Metric.LEARNER_SHARE, selectors.learner_share)
         metrics.register(Metric.AWARENESS_RATE, selectors.awareness_rate_value)

@@ -84,3 +84,46 @@ def test_no_certificate_for_anonymous_learners_or_accounts_without_real_name(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.course_certificates_issue_pending(user=user) == 1
     assert Certificate.objects.get().holder.user == user
+
+
+def test_certificate_follows_when_the_account_registers_its_real_name_later(
+    index, bank, client, django_capture_on_commit_callbacks
+):
+    """Completed while logged in without a Person: no certificate; the kernel's
+    ``person_identified`` (sent by person_create with the account) issues it, verifiable by the API."""
+    import datetime
+
+    from portal import services as kernel
+    from portal.tests.factories import resident_id_number
+
+    course, lessons, quiz = course_with_lessons(index=index, question_count=3, min_seconds=0)
+    user = UserFactory()
+    learner = services.learner_resolve(user=user, session={})
+    with django_capture_on_commit_callbacks(execute=True):
+        for lesson in lessons:
+            services.lesson_complete(learner=learner, lesson=lesson)
+        assert pass_quiz(learner, quiz).passed
+    completion = CourseCompletion.objects.get(learner=learner, course=course)
+    assert completion.certificate is None and not Certificate.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        person = kernel.person_create(
+            name="李桂兰",
+            id_number=resident_id_number(birth=datetime.date(1958, 4, 12), sequence=62),
+            area=index.district,
+            user=user,
+        )
+    completion.refresh_from_db()
+    certificate = Certificate.objects.get()
+    assert completion.certificate == certificate and certificate.holder == person
+    assert certificate.kind == "course" and certificate.pdf
+    response = client.get(f"/api/v1/certificates/{certificate.number}?code={certificate.verification_code}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["number"] == certificate.number and body["holder"] == "李*兰"
+    assert body["status"] == "valid"
+    # A second identification signal (person_link_user repeats) issues nothing new.
+    with django_capture_on_commit_callbacks(execute=True):
+        kernel.person_link_user(person=person, user=user)
+        assert services.course_certificates_issue_pending(user=user) == 0
+    assert Certificate.objects.count() == 1
