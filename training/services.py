@@ -342,10 +342,10 @@ def _person_for(
         id_type=Person.IdType.RESIDENT_ID, id_number=validators.normalize_id_number(id_number)
     )
     if existing is not None:
-        changed = []
         if user is not None and existing.user_id is None and existing.name == name.strip():
-            existing.user = user
-            changed.append("user")
+            # Through the kernel: it sends person_identified (courses issue held certificates).
+            existing = services.person_link_user(person=existing, user=user)
+        changed = []
         if organisation is not None and existing.organisation_id is None:
             existing.organisation = organisation
             changed.append("organisation")

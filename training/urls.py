@@ -10,6 +10,7 @@ urlpatterns = [
     path("my/", views.my_bookings, name="my_bookings"),
     path("my/helper-code/", views.helper_code_page, name="helper_code"),
     path("bookings/<int:booking_id>/", views.booking_detail, name="booking"),
+    path("bookings/<int:booking_id>/accept/", views.booking_offer_accept, name="booking_offer_accept"),
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("unit/", views.unit_home, name="unit_home"),
     path("unit/book/", views.unit_book, name="unit_book"),

@@ -7,6 +7,7 @@ watch the annual counts. Thin: read through ``training.selectors``, write throug
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -70,6 +71,7 @@ def _status_css(status: str) -> str:
         Booking.Status.BOOKED: "trn-tag--ok",
         Booking.Status.ATTENDED: "trn-tag--ok",
         Booking.Status.WAITLISTED: "trn-tag--wait",
+        Booking.Status.OFFERED: "trn-tag--wait",
     }.get(status, "trn-tag--bad")
 
 
@@ -138,11 +140,15 @@ def book(request, session_id: int):
 @require_GET
 def my_bookings(request):
     bookings = list(selectors.bookings_of_user(user=request.user))
+    now = timezone.now()
     numbers = selectors.certificate_numbers(booking_ids=[b.pk for b in bookings])
     for booking in bookings:
         booking.certificate_number = numbers.get(booking.pk, "")
         booking.status_css = _status_css(booking.status)
         booking.is_active_booking = booking.status in (Booking.Status.BOOKED, Booking.Status.WAITLISTED)
+        booking.offer_open = booking.status == Booking.Status.OFFERED and (
+            booking.offer_expires_at is None or booking.offer_expires_at > now
+        )
     return render(request, "training/my_bookings.html", {"bookings": bookings})
 
 
@@ -151,11 +157,7 @@ def _own_booking(request, booking_id: int) -> Booking:
     return booking
 
 
-@never_cache
-@login_required
-@require_GET
-def booking_detail(request, booking_id: int):
-    booking = _own_booking(request, booking_id)
+def _booking_page(request, booking: Booking, *, error: PortalError | None = None, status: int = 200):
     checkin_code = ""
     if booking.status == Booking.Status.BOOKED:
         checkin_code = services.booking_checkin_code(booking=booking)
@@ -164,6 +166,9 @@ def booking_detail(request, booking_id: int):
         for name, result in selectors.booking_item_results(booking=booking)
     ]
     certificate = selectors.certificate_of_booking(booking=booking)
+    now = timezone.now()
+    offered = booking.status == Booking.Status.OFFERED
+    offer_open = offered and (booking.offer_expires_at is None or booking.offer_expires_at > now)
     response = render(
         request,
         "training/booking_detail.html",
@@ -175,12 +180,40 @@ def booking_detail(request, booking_id: int):
             "category_label": booking.get_category_display() if booking.category else "",
             "results": results,
             "certificate": certificate,
-            "can_cancel": booking.status in (Booking.Status.BOOKED, Booking.Status.WAITLISTED)
-            and booking.session.starts_at > timezone.now(),
+            "offer_open": offer_open,
+            "offer_expired": offered and not offer_open,
+            "error": error,
+            "can_cancel": booking.status in _CANCELLABLE and booking.session.starts_at > now,
         },
+        status=status,
     )
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+_CANCELLABLE = (Booking.Status.BOOKED, Booking.Status.WAITLISTED, Booking.Status.OFFERED)
+
+
+@never_cache
+@login_required
+@require_GET
+def booking_detail(request, booking_id: int):
+    return _booking_page(request, _own_booking(request, booking_id))
+
+
+@never_cache
+@login_required
+@require_POST
+def booking_offer_accept(request, booking_id: int):
+    """Take up a seat offered from the waiting list. A refused accept (expired, no offer) shows the
+    booking again with the service's message and code, answers 409 and changes nothing."""
+    booking = _own_booking(request, booking_id)
+    try:
+        booking = services.booking_offer_accept(booking=booking, by=request.user)
+    except PortalError as error:
+        return _booking_page(request, _own_booking(request, booking_id), error=error, status=409)
+    messages.success(request, _("The seat is yours. Show this QR code at the door."))
+    return redirect("training:booking", booking_id=booking.pk)
 
 
 @login_required
@@ -520,6 +553,28 @@ def _signoff_rows(session: Session, items: list[PracticalItem]) -> list[SignoffR
     return rows
 
 
+_SIGNOFF_FIELD = re.compile(r"^b(?P<booking>\d+)__(?P<item>[-\w]+)$")
+
+
+def _signoff_unknown_fields(post, *, rows: list[SignoffRow], items) -> list[str]:
+    """Marks the form never offered: a booking not present at this session (another session's, or
+    not checked in) or an item the session does not assess. Refused, never silently dropped."""
+    present = {row.booking_id for row in rows}
+    codes = {item.code for item in items}
+    errors = []
+    for key, value in post.items():
+        if not key.startswith("b") or "__" not in key or not value:
+            continue
+        match = _SIGNOFF_FIELD.match(key)
+        if match is None or int(match["booking"]) not in present:
+            errors.append(_("A mark is for a trainee who is not checked in at this session."))
+        elif match["item"] not in codes:
+            errors.append(
+                _("“%(item)s” is not a practical item of this session.") % {"item": match["item"][:32]}
+            )
+    return sorted(set(errors))
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -531,6 +586,7 @@ def signoff(request, session_id: int):
     errors: list[str] = []
     rows = _signoff_rows(session, items)
     if request.method == "POST":
+        errors = _signoff_unknown_fields(request.POST, rows=rows, items=items)
         marks_by_row = []
         for row in rows:
             marks = {}

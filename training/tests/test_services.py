@@ -84,6 +84,29 @@ def test_unit_manager_books_staff_reusing_person_by_id(session, make_user, stree
     assert booking.person == existing and booking.organisation == unit and booking.category == 5
 
 
+def test_first_self_booking_links_a_rostered_person_through_the_kernel(session, make_user):
+    """A person booked earlier by a unit manager signs up and books: the account gets that person
+    through portal.services.person_link_user, which announces person_identified."""
+    number = resident_id_number(birth=datetime.date(1988, 2, 3), sequence=21)
+    rostered = _person(name="赵六", id_number=number)
+    account = make_user(Role.RESIDENT, None)
+    heard = []
+
+    def receiver(sender, person, user, **kwargs):
+        heard.append((person.pk, user.pk))
+
+    signals.person_identified.connect(receiver, dispatch_uid="training-test-link")
+    try:
+        booking = services.booking_create_self(
+            session=session, user=account, category=4, name="赵六", phone="13900002222", id_number=number
+        )
+    finally:
+        signals.person_identified.disconnect(dispatch_uid="training-test-link")
+    rostered.refresh_from_db()
+    assert rostered.user == account and booking.person == rostered
+    assert heard == [(rostered.pk, account.pk)]
+
+
 def test_resident_may_not_book_others(session, trainee_user):
     with pytest.raises(PermissionDenied):
         services.booking_create(session=session, user=trainee_user, person={"name": "x", "id_number": "1"})

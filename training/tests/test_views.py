@@ -11,7 +11,7 @@ from django.utils import timezone
 from portal import services as kernel
 from portal.models import Channel, Role, User
 from portal.tests.factories import PersonFactory, resident_id_number
-from training.models import Booking, PracticalItem, Session, Venue
+from training.models import Assessment, Booking, PracticalItem, Session, Venue
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +167,63 @@ def test_cancel_needs_the_confirmation_tick(client, users, session):
     assert booking.status == Booking.Status.CANCELLED
 
 
+def _offered(session, users):
+    """The session is full; the resident waits; a seat frees and is offered to them (12 h)."""
+    from training import services
+
+    session.capacity = 1
+    session.save(update_fields=["capacity"])
+    held = _bookings(session, 1)[0]
+    person = PersonFactory(user=users["resident"], name="王芳")
+    waiting = services.booking_create(session=session, user=users["resident"], category=4, waitlist=True)
+    assert waiting.status == Booking.Status.WAITLISTED and waiting.person == person
+    services.booking_cancel(booking=held, by=users["trainer"])
+    waiting.refresh_from_db()
+    assert waiting.status == Booking.Status.OFFERED
+    return waiting
+
+
+def test_an_offered_seat_shows_its_deadline_and_is_accepted(client, users, session):
+    offered = _offered(session, users)
+    _login(client, users["resident"])
+    deadline = timezone.localtime(offered.offer_expires_at).strftime("%H:%M")
+    mine = client.get(reverse("training:my_bookings")).content.decode()
+    assert "data-offer-accept" in mine and deadline in mine
+    page = client.get(reverse("training:booking", args=[offered.pk])).content.decode()
+    assert "data-offer-accept" in page and "data-offer-decline" in page and deadline in page
+    assert "data-checkin-qr" not in page  # no QR before the seat is taken
+    response = client.post(reverse("training:booking_offer_accept", args=[offered.pk]))
+    assert response.status_code == 302
+    offered.refresh_from_db()
+    assert offered.status == Booking.Status.BOOKED and offered.offer_expires_at is None
+    assert "data-checkin-qr" in client.get(response["Location"]).content.decode()
+    # Another account cannot accept someone else's offer (it does not see the booking at all).
+    client.force_login(users["manager"])
+    assert client.post(reverse("training:booking_offer_accept", args=[offered.pk])).status_code == 404
+
+
+def test_an_expired_offer_is_refused_in_chinese_with_its_code_and_nothing_changes(client, users, session):
+    offered = _offered(session, users)
+    _login(client, users["resident"])
+    with time_machine.travel(offered.offer_expires_at + datetime.timedelta(minutes=1)):
+        page = client.get(reverse("training:booking", args=[offered.pk])).content.decode()
+        assert "data-offer-expired" in page and "data-offer-accept" not in page
+        response = client.post(reverse("training:booking_offer_accept", args=[offered.pk]))
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert 'data-error-code="offer_expired"' in body and "保留时间已过" in body
+    offered.refresh_from_db()
+    assert offered.status == Booking.Status.OFFERED
+
+
+def test_an_offered_seat_can_be_declined(client, users, session):
+    offered = _offered(session, users)
+    _login(client, users["resident"])
+    client.post(reverse("training:booking_cancel", args=[offered.pk]), {"confirm": "yes"})
+    offered.refresh_from_db()
+    assert offered.status == Booking.Status.CANCELLED
+
+
 def test_anonymous_visitors_are_sent_to_log_in(client, session):
     response = client.get(reverse("training:book", args=[session.pk]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -275,6 +332,34 @@ def test_signoff_saves_pass_and_fail_and_rejects_other_values(client, users, ses
         "extinguisher": "pass",
         "hydrant": "fail",
     }
+
+
+@pytest.mark.parametrize("case", ["bad_value", "unknown_item", "other_session", "not_checked_in"])
+def test_a_bad_signoff_answers_400_in_chinese_and_saves_nothing(client, users, session, venue, channel, case):
+    from training import services
+
+    ladder, _ = PracticalItem.objects.get_or_create(code="ladder", defaults={"name": "挂钩梯"})
+    present, absent = _bookings(session, 2)
+    elsewhere = _bookings(_session(venue, channel, minutes=30), 1, start=5)[0]
+    for booking, nonce in ((present, "p-1"), (elsewhere, "e-1")):
+        services.checkin_perform(
+            session=booking.session,
+            code=services.booking_checkin_code(booking=booking),
+            nonce=nonce,
+            scanned_by=users["trainer"],
+        )
+    good = {f"b{present.pk}__extinguisher": "pass", "action": "save"}
+    extra, message = {
+        "bad_value": ({f"b{present.pk}__hydrant": "maybe"}, "请选择“通过”或“不通过”"),
+        "unknown_item": ({f"b{present.pk}__{ladder.code}": "pass"}, "不是本场的实操项目"),
+        "other_session": ({f"b{elsewhere.pk}__extinguisher": "pass"}, "不是本场已签到的学员"),
+        "not_checked_in": ({f"b{absent.pk}__extinguisher": "pass"}, "不是本场已签到的学员"),
+    }[case]
+    _login(client, users["trainer"])
+    response = client.post(reverse("training:signoff", args=[session.pk]), {**good, **extra})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Assessment.objects.exists()
 
 
 def test_close_needs_the_confirmation_tick(client, users, session):
