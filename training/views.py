@@ -863,7 +863,9 @@ def dashboard(request):
         {"label": str(_("Passed target")), "value": passed_target} if passed_target else None,
         {"label": str(_("Trained target")), "value": trained_target} if trained_target else None,
     ]
-    sections[0]["chart"]["lines"] = [line for line in sections[0]["chart"]["lines"] if line]
+    sections[0]["chart"]["lines"] = [line for line in sections[0]["chart"]["lines"] if line] + [
+        {"label": str(line["label"]), "value": line["value"]} for line in reference_lines
+    ]
     return render(
         request,
         "training/dashboard.html",

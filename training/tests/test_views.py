@@ -515,6 +515,39 @@ def test_dashboard_queries_do_not_grow_and_xlsx_exports(client, users, venue, ch
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
 
 
+def _chart_json(response, chart_id: str) -> str:
+    """The chart spec as the page embeds it (json_script), for dashboard.js."""
+    import re
+
+    match = re.search(
+        rf'<script id="{chart_id}" type="application/json">(.*?)</script>', response.content.decode()
+    )
+    return match.group(1)
+
+
+def test_dashboard_charts_the_targets_and_the_reference_line(client, users, areas):
+    import json
+
+    from portal.models import Metric, PlanPeriod, Target
+
+    year = timezone.localdate().year
+    period = PlanPeriod.objects.create(
+        district=areas["district"], name="十五五", start_year=year, end_year=year
+    )
+    for metric, kind, value in (
+        (Metric.TRAINEES_TRAINED_PER_YEAR, Target.Kind.TARGET, 5000),
+        (Metric.TRAINEES_TRAINED_PER_YEAR, Target.Kind.REFERENCE, 100000),
+        (Metric.TRAINEES_PASSED_PER_YEAR, Target.Kind.TARGET, 25000),
+    ):
+        Target.objects.create(
+            period=period, metric=metric, kind=kind, value=value, unit="人/年", source="规划"
+        )
+    _login(client, users["admin"])
+    response = client.get(reverse("training:dashboard"))
+    chart = json.loads(_chart_json(response, "chart-items"))
+    assert sorted(line["value"] for line in chart["lines"]) == [5000, 25000, 100000]
+
+
 def test_a_small_batch_with_one_bad_row_books_nobody(client, users, unit, session):
     _login(client, users["manager"])
     good = resident_id_number(birth=datetime.date(1992, 2, 2), sequence=31)
