@@ -19,7 +19,8 @@ class RoomForm(forms.Form):
         return data
 
 
-RoomFormSet = forms.formset_factory(RoomForm, extra=0, min_num=4, max_num=8, validate_max=True)
+# Four named rooms to start from and two blank rows for larger homes; eight rooms still fit one A4 page.
+RoomFormSet = forms.formset_factory(RoomForm, extra=2, min_num=4, max_num=8, validate_max=True)
 
 
 class EscapePlanForm(forms.Form):

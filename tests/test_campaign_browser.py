@@ -4,12 +4,15 @@ test-artifacts/screenshots/campaign-*.png for the guide (docs/guide/campaigns.md
 
 import io
 import re
+import shutil
+import subprocess
 
 import pytest
 from django.core.management import call_command
 
 from home.models import HazardReport
 from portal.tests.factories import wagtail_root
+from tests.guide import GUIDE_IMG
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,6 +38,14 @@ def phone(chromium):
     context.close()
 
 
+def _shot(page, screenshots_dir, name: str) -> None:
+    """A full-page screenshot for test-artifacts/, copied where the guide takes its pictures from."""
+    path = screenshots_dir / name
+    page.screenshot(path=str(path), full_page=True)
+    GUIDE_IMG.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, GUIDE_IMG / name)
+
+
 def _fits_phone(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"horizontal overflow at 360 px: {width} px wide"
@@ -49,43 +60,68 @@ def test_home_and_hub_on_a_phone(phone, demo_site, screenshots_dir):
         assert door.bounding_box()["height"] >= 44
     assert phone.get_by_text("119消防宣传月：全民消防 生命至上").is_visible()
     _fits_phone(phone)
-    phone.screenshot(path=str(screenshots_dir / "campaign-home-phone-360.png"), full_page=True)
+    _shot(phone, screenshots_dir, "campaign-home-phone-360.png")
 
     phone.locator("a.hub-link", has_text="进家庭").click()
     phone.wait_for_load_state("load")
     assert phone.locator("h1").inner_text() == "消防进家庭"
     assert phone.get_by_text("电动自行车不进楼道、不入户充电").is_visible()
     _fits_phone(phone)
-    phone.screenshot(path=str(screenshots_dir / "campaign-hub-family-phone-360.png"), full_page=True)
+    _shot(phone, screenshots_dir, "campaign-hub-family-phone-360.png")
     assert phone.js_errors == []
 
 
-def test_escape_plan_builder_prints_a_plan(phone, demo_site, screenshots_dir):
+ROOMS = [
+    ("客厅", "入户门出楼道走楼梯下楼", "阳台呼救，向楼下邻居示意"),
+    ("主卧", "卧室门经客厅到入户门", "关门堵缝，在窗口挥动毛巾呼救"),
+    ("次卧", "卧室门经客厅到入户门", "窗户呼救（二楼，不要跳）"),
+    ("厨房", "厨房门经客厅到入户门", "关闭燃气阀门后从客厅离开"),
+    ("书房", "书房门到客厅", "窗户呼救"),
+    ("老人房", "爸爸扶奶奶经客厅出门", "关门堵缝，窗口呼救等待救援"),
+]
+
+
+def _pdf_pages(pdf: bytes, tmp_path) -> tuple[int, str]:
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return pages, text
+
+
+def test_escape_plan_builder_prints_a_one_page_plan(phone, demo_site, screenshots_dir, tmp_path):
     phone.goto(demo_site + "/campaign/tools/escape-plan/", wait_until="load")
     _fits_phone(phone)
-    phone.fill("#id_rooms-0-exit_one", "入户门")
-    phone.fill("#id_rooms-0-exit_two", "阳台呼救")
-    phone.fill("#id_rooms-1-exit_one", "卧室门到客厅")
-    phone.fill("#id_rooms-1-exit_two", "窗户呼救")
-    for n in (2, 3):
-        phone.fill(f"#id_rooms-{n}-name", "")
+    assert phone.locator("input[name$='-name']").count() == 6  # four named rooms, two blank rows
+    for n, (room, one, two) in enumerate(ROOMS):
+        phone.fill(f"#id_rooms-{n}-name", room)
+        phone.fill(f"#id_rooms-{n}-exit_one", one)
+        phone.fill(f"#id_rooms-{n}-exit_two", two)
+    phone.get_by_label("家庭或住址（可不填）").fill("新街口3号楼2单元501")
     phone.get_by_label("室外集合点").fill("3号楼门口的大树下")
-    phone.get_by_label("谁帮助谁").fill("爸爸 → 奶奶")
-    phone.screenshot(path=str(screenshots_dir / "campaign-escape-plan-form-phone-360.png"), full_page=True)
+    helpers = ["爸爸 → 奶奶（行动不便）", "妈妈 → 小明", "小明 → 拿手电筒", "最后离开的人 → 随手关门"]
+    phone.get_by_label("谁帮助谁").fill("\n".join(helpers))
+    _shot(phone, screenshots_dir, "campaign-escape-plan-form-phone-360.png")
     phone.get_by_role("button", name="生成我的逃生计划").click()
     phone.wait_for_load_state("load")
 
     sheet = phone.locator("#escape-plan")
     assert "3号楼门口的大树下" in sheet.inner_text()
-    assert "阳台呼救" in sheet.inner_text()
+    assert phone.locator("#escape-plan tbody tr").count() == 6
     _fits_phone(phone)
-    phone.screenshot(path=str(screenshots_dir / "campaign-escape-plan-phone-360.png"), full_page=True)
+    _shot(phone, screenshots_dir, "campaign-escape-plan-phone-360.png")
+
     phone.emulate_media(media="print")
     assert not phone.locator(".site-header").is_visible()
     assert not phone.get_by_role("button", name="打印逃生计划").is_visible()
     assert sheet.is_visible()
-    pdf = phone.pdf(format="A4")
-    assert pdf.startswith(b"%PDF")
+    _shot(phone, screenshots_dir, "campaign-escape-plan-print-phone-360.png")
+    pages, text = _pdf_pages(phone.pdf(format="A4", print_background=True), tmp_path)
+    assert pages == 1, f"the plan prints on {pages} A4 pages"
+    for expected in ("新街口3号楼2单元501", "3号楼门口的大树下", "老人房", "关闭燃气阀门后从客厅离开"):
+        assert expected in text.replace(" ", "")
+    assert "随手关门" in text
     assert phone.js_errors == []
 
 
@@ -104,14 +140,14 @@ def test_self_check_sends_a_hazard_report(phone, demo_site, screenshots_dir):
     }
     for code, answer in answers.items():
         phone.locator(f"input[name={code}][value={answer}]").check()
-    phone.screenshot(path=str(screenshots_dir / "campaign-self-check-phone-360.png"), full_page=True)
+    _shot(phone, screenshots_dir, "campaign-self-check-phone-360.png")
     phone.get_by_role("button", name="查看我的建议").click()
     phone.wait_for_load_state("load")
 
     assert phone.get_by_text("电动自行车只在室外充电点或智能充电柜充电", exact=False).is_visible()
     phone.get_by_label("街道", exact=True).select_option(label="新街口街道")
     phone.get_by_label("回访手机号（可不填）").fill("13812345678")
-    phone.screenshot(path=str(screenshots_dir / "campaign-self-check-advice-phone-360.png"), full_page=True)
+    _shot(phone, screenshots_dir, "campaign-self-check-advice-phone-360.png")
     phone.get_by_role("button", name="发送给街道").click()
     phone.wait_for_load_state("load")
 
@@ -128,5 +164,5 @@ def test_progress_page_draws_its_chart(phone, demo_site, screenshots_dir):
     phone.wait_for_function("document.getElementById('progress-chart').width > 0")
     assert phone.evaluate("typeof Chart") == "function"
     assert phone.evaluate("Chart.getChart('progress-chart').data.datasets.length") == 3
-    phone.screenshot(path=str(screenshots_dir / "campaign-progress-phone-360.png"), full_page=True)
+    _shot(phone, screenshots_dir, "campaign-progress-phone-360.png")
     assert phone.js_errors == []

@@ -25,6 +25,8 @@ def test_escape_plan_form_in_chinese(client, xc):
 
     assert "家庭逃生计划" in content
     assert 'value="主卧"' in content
+    assert 'name="rooms-5-name"' in content  # two blank rows for larger homes
+    assert 'name="rooms-6-name"' not in content
     assert "室外集合点" in content
 
 
