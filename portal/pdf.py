@@ -47,6 +47,9 @@ class CertificateDocument:
     blocks: list[tuple[str, list[tuple[str, str]]]]
     qr_url: str
     footer: str
+    # The issuer's seal (PNG/JPEG bytes, transparency kept), printed over the last block (the
+    # issuer's); optional, so certificates without one render as before.
+    seal_image: bytes | None = None
 
 
 def cjk_font_path() -> Path | None:
@@ -84,7 +87,7 @@ def qr_png(data: str, *, box_size: int = 8) -> bytes:
 
 
 def render_certificate(document: CertificateDocument) -> bytes:
-    """One A4 page: title, number, label/value blocks, QR code bottom right, footer."""
+    """One A4 page: title, number, label/value blocks, the seal if given, QR code bottom right, footer."""
     font = _font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
@@ -103,7 +106,9 @@ def render_certificate(document: CertificateDocument) -> bytes:
     pdf.drawCentredString(width / 2, height - 50 * mm, _("No. %(number)s") % {"number": document.number})
 
     y = height - 68 * mm
+    last_block_top = y
     for heading, lines in document.blocks:
+        last_block_top = y
         pdf.setFont(font, 13)
         pdf.setFillColor(colors.HexColor("#b71c1c"))
         pdf.drawString(25 * mm, y, heading)
@@ -115,6 +120,14 @@ def render_certificate(document: CertificateDocument) -> bytes:
             pdf.drawString(68 * mm, y, str(value))
             y -= 7 * mm
         y -= 4 * mm
+
+    if document.seal_image:
+        # 40 mm across, over the issuer's lines, as a stamp is pressed on paper.
+        seal = ImageReader(io.BytesIO(document.seal_image))
+        size = 40 * mm
+        pdf.drawImage(
+            seal, 95 * mm, last_block_top - size + 6 * mm, size, size, mask="auto", preserveAspectRatio=True
+        )
 
     qr = ImageReader(io.BytesIO(qr_png(document.qr_url)))
     pdf.drawImage(qr, width - 70 * mm, 22 * mm, 45 * mm, 45 * mm)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -325,11 +326,14 @@ def certificate_issue(
     details: list[dict],
     source: models.Model,
     issued_on: datetime.date | None = None,
+    seal: str = "",
 ) -> Certificate:
     """One certificate per source record and kind, numbered district-kind-year-serial; the PDF
     is rendered afterwards by a Celery job. Issuing again for the same source returns the first.
 
     ``details`` is a list of ``{"heading": str, "lines": [[label, value], ...]}`` blocks.
+    ``seal`` (optional) names the issuer's seal image in the default (media) storage, e.g. a
+    Wagtail image's ``file.name``; it is printed over the issuer's lines.
     """
     source_type = ContentType.objects.get_for_model(source)
     existing = Certificate.objects.filter(source_type=source_type, source_id=source.pk, kind=kind).first()
@@ -348,6 +352,7 @@ def certificate_issue(
         issuer_name=issuer_name,
         issued_on=issued_on,
         details=details,
+        seal=seal,
         source_type=source_type,
         source_id=source.pk,
     )
@@ -373,6 +378,17 @@ def certificate_issue(
 def certificate_verify_url(*, certificate: Certificate) -> str:
     base = settings.PORTAL_BASE_URL.rstrip("/")
     return f"{base}/certificates/verify/?n={certificate.number}&c={certificate.verification_code}"
+
+
+def _certificate_seal_bytes(certificate: Certificate) -> bytes | None:
+    if not certificate.seal:
+        return None
+    try:
+        with default_storage.open(certificate.seal, "rb") as handle:
+            return handle.read()
+    except OSError:  # the image was deleted since: print the certificate without it, say so
+        logger.warning("certificate.seal_missing", extra={"number": certificate.number})
+        return None
 
 
 def certificate_render(*, certificate_id: int) -> Path:
@@ -410,6 +426,7 @@ def certificate_render(*, certificate_id: int) -> Path:
         blocks=blocks,
         qr_url=certificate_verify_url(certificate=certificate),
         footer=_("Verification code: %(code)s") % {"code": certificate.verification_code},
+        seal_image=_certificate_seal_bytes(certificate),
     )
     content = pdf.render_certificate(document)
     target.parent.mkdir(parents=True, exist_ok=True)

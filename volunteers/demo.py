@@ -20,7 +20,7 @@ from portal import validators
 from portal.demo import demo_id_number
 from portal.models import Area, Channel, Person, User
 from portal.selectors import id_number_hash
-from volunteers import services
+from volunteers import seal, services
 from volunteers.models import (
     Activity,
     ActivityType,
@@ -103,9 +103,23 @@ def _seed(areas: dict[str, Area], users: dict[str, User]) -> None:
     rng = random.Random(119)
     xc, hp = areas["xc"], areas["hp"]
     coordinator, admin = users["street_coordinator"], users["district_admin"]
-    for district, issuer, chief, handler, contact in (
-        (xc, "北京市西城区消防救援支队 · 西城区消防志愿服务总队", "刘建国", "陈晓红", "010-66001119"),
-        (hp, "天津市和平区消防救援支队 · 和平区消防志愿者协会", "张卫东", "马丽", "022-27001119"),
+    for district, issuer, seal_text, chief, handler, contact in (
+        (
+            xc,
+            "北京市西城区消防救援支队 · 西城区消防志愿服务总队",
+            "西城区消防志愿服务总队",
+            "刘建国",
+            "陈晓红",
+            "010-66001119",
+        ),
+        (
+            hp,
+            "天津市和平区消防救援支队 · 和平区消防志愿者协会",
+            "和平区消防志愿者协会",
+            "张卫东",
+            "马丽",
+            "022-27001119",
+        ),
     ):
         services.certificate_setting_save(
             district=district,
@@ -114,6 +128,10 @@ def _seed(areas: dict[str, Area], users: dict[str, User]) -> None:
             person_in_charge=chief,
             handler=handler,
             contact=contact,
+            # A drawn stand-in; the district uploads a scan of its real seal in the admin.
+            seal_image=seal.seal_image(
+                title=f"{seal_text}印章（演示）", text=seal_text, file_name=f"seal-{district.code}.png"
+            ),
         )
         StarLevelSetting.objects.get_or_create(district=district)
 

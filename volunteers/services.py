@@ -1240,7 +1240,9 @@ def volunteer_certificate_issue(*, user: User) -> Certificate:
     )
     if profile.approved_hours <= 0:
         raise PortalError(_("You have no approved service hours yet."), code="NO_APPROVED_HOURS")
-    setting = CertificateSetting.objects.filter(district=profile.district).first()
+    setting = (
+        CertificateSetting.objects.filter(district=profile.district).select_related("seal_image").first()
+    )
     if setting is None:
         raise PortalError(
             _("The district has not set up its certificate issuer yet."), code="CERTIFICATE_SETTINGS_MISSING"
@@ -1295,6 +1297,7 @@ def volunteer_certificate_issue(*, user: User) -> Certificate:
         issuer_name=setting.issuer_name,
         details=details,
         source=snapshot,
+        seal=setting.seal_image.file.name if setting.seal_image else "",
     )
     snapshot.certificate = certificate
     snapshot.save(update_fields=["certificate", "updated_at"])

@@ -71,6 +71,12 @@ class Certificate(TimeStampedModel):
     )
     source_id = models.PositiveBigIntegerField(_("source id"))
     source = GenericForeignKey("source_type", "source_id")
+    seal = models.CharField(
+        _("seal image"),
+        max_length=255,
+        blank=True,
+        help_text=_("The issuer's seal printed on the PDF: a file name in the media store."),
+    )
     pdf = models.CharField(
         _("PDF file"), max_length=255, blank=True, help_text=_("Path under the private store.")
     )

@@ -1,13 +1,16 @@
 import datetime
+import io
 import subprocess
 from pathlib import Path
 
 import pytest
 import zxingcpp
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import override_settings
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from portal import pdf, services
 from portal.errors import PermissionDenied, PortalError
@@ -170,6 +173,76 @@ def test_rendering_again_keeps_the_file_as_it_is(certificate):
     assert services.certificate_render(certificate_id=certificate.pk) == path
     assert path.read_bytes() == content
     assert list(path.parent.iterdir()) == [path]  # no partial files left behind
+
+
+def _pdf_images(path: Path) -> list[list[str]]:
+    """Rows of ``pdfimages -list``: page, num, type, width, height, … (header lines dropped)."""
+    out = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True)
+    return [line.split() for line in out.stdout.splitlines()[2:]]
+
+
+def _red_disc_png() -> bytes:
+    image = Image.new("RGBA", (120, 120), (255, 255, 255, 0))
+    ImageDraw.Draw(image).ellipse((4, 4, 116, 116), outline=(200, 16, 24, 255), width=8)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_certificate_without_a_seal_holds_only_the_qr_image(certificate):
+    rows = _pdf_images(_pdf_path(certificate))
+
+    assert [row[2] for row in rows] == ["image"]  # the QR code, as before seals existed
+
+
+def test_the_issuers_seal_is_printed_and_the_text_still_reads_back(
+    person, district, private_media, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    name = default_storage.save("seals/xc.png", ContentFile(_red_disc_png()))
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = services.certificate_issue(
+            kind=CertificateKind.TRAINING,
+            district=district,
+            holder=person,
+            title="一警六员实操实训合格证书",
+            issuer_name="北京市西城区消防救援支队",
+            details=DETAILS,
+            source=person,
+            seal=name,
+        )
+    certificate.refresh_from_db()
+    path = _pdf_path(certificate)
+
+    rows = _pdf_images(path)
+    images = [row for row in rows if row[2] == "image"]
+    assert len(images) == 2  # the QR code and the seal
+    assert any(row[3:5] == ["120", "120"] for row in images)  # the seal, at its own size
+    assert any(row[2] == "smask" for row in rows)  # its transparency kept: the text shows through
+    text = _pdf_text(path)
+    assert "北京市西城区消防救援支队" in text
+    assert certificate.number in text
+
+
+def test_a_seal_deleted_since_issuing_leaves_the_certificate_printable(
+    person, district, private_media, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    certificate = services.certificate_issue(
+        kind=CertificateKind.TRAINING,
+        district=district,
+        holder=person,
+        title="一警六员实操实训合格证书",
+        issuer_name="北京市西城区消防救援支队",
+        details=DETAILS,
+        source=person,
+        seal="seals/gone.png",
+    )
+
+    path = services.certificate_render(certificate_id=certificate.pk)
+
+    assert [row[2] for row in _pdf_images(path)] == ["image"]
+    assert certificate.number in _pdf_text(path)
 
 
 def test_no_pdf_until_the_issuing_transaction_commits(person, district, private_media):

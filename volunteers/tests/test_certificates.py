@@ -12,7 +12,7 @@ from PIL import Image
 from portal import services as portal_services
 from portal.errors import PortalError
 from portal.models import Certificate, CertificateKind
-from volunteers import services
+from volunteers import seal, services
 from volunteers.models import ServiceCertificate
 from volunteers.tests import factories
 
@@ -50,6 +50,11 @@ def _pdf_text(path: Path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
+def _pdf_images(path: Path) -> list[list[str]]:
+    out = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True)
+    return [line.split() for line in out.stdout.splitlines()[2:]]
+
+
 def _qr_codes(path: Path, tmp_path: Path) -> list[str]:
     prefix = tmp_path / "page"
     subprocess.run(
@@ -79,6 +84,36 @@ def test_certificate_pdf_holds_masked_id_hours_and_a_verifying_qr(
     for value in ("西城区消防志愿服务总队", "刘建国", "陈晓红", "010-66001119"):
         assert value in text
     assert _qr_codes(path, tmp_path) == [portal_services.certificate_verify_url(certificate=certificate)]
+    assert [row[2] for row in _pdf_images(path)] == ["image"]  # no seal configured, none printed
+
+
+def test_the_districts_seal_is_printed_on_the_certificate(
+    private_media, settings, tmp_path, district, profile, team, leader, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    image = seal.seal_image(title="西城区印章", text="西城区消防志愿服务总队", file_name="seal-xc.png")
+    services.certificate_setting_save(
+        district=district,
+        by=None,
+        issuer_name="西城区消防志愿服务总队",
+        person_in_charge="刘建国",
+        handler="陈晓红",
+        contact="010-66001119",
+        seal_image=image,
+    )
+    _approved(profile, team, leader, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = services.volunteer_certificate_issue(user=profile.user)
+    certificate.refresh_from_db()
+
+    assert certificate.seal == image.file.name
+    path = Path(settings.PRIVATE_MEDIA_ROOT) / certificate.pdf
+    rows = _pdf_images(path)
+    assert len([row for row in rows if row[2] == "image"]) == 2  # QR code and seal
+    assert any(row[2] == "image" and row[3:5] == ["400", "400"] for row in rows)  # the seal PNG
+    text = _pdf_text(path)
+    for value in ("西城区消防志愿服务总队", "刘建国", "陈晓红", "010-66001119", certificate.number):
+        assert value in text  # the stamp lies over the issuer's lines without hiding them
 
 
 def test_same_hours_same_certificate_new_hours_new_one(private_media, settings_xc, profile, team, leader):

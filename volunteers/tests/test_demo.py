@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from volunteers import selectors
 from volunteers.demo import seed
-from volunteers.models import RoleModel, ServiceRecord, StarNotice, Team, VolunteerProfile
+from volunteers.models import CertificateSetting, RoleModel, ServiceRecord, StarNotice, Team, VolunteerProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +40,4 @@ def test_demo_is_quick_idempotent_and_gives_the_demo_users_their_story(settings)
     assert VolunteerProfile.objects.filter(status="approved").count() >= 300
     assert RoleModel.objects.filter(status="selected").count() >= 5
     assert VolunteerProfile.objects.filter(star_level__gte=1).exists()
+    assert not CertificateSetting.objects.filter(seal_image__isnull=True).exists()  # demo seals
