@@ -82,12 +82,23 @@ def quiz_page(*, parent, slug="quiz", topics=(), **fields) -> QuizPage:
     return quiz
 
 
-def course_with_lessons(*, index, slug="course", lessons=2, with_quiz=True, **quiz_fields):
-    """A course with ``lessons`` lessons and (optionally) a final quiz; returns (course, [lessons], quiz)."""
+def family_channel():
+    """The 进家庭 channel, whatever code an earlier fixture (or the demo) gave it: the name is
+    unique too, so looking up by code alone would clash with a 进家庭 channel coded otherwise."""
+    from django.db.models import Q
+
     from portal.models import Channel
 
-    channel, _created = Channel.objects.get_or_create(code="family", defaults={"name": "进家庭"})
-    course = add_page(index, CoursePage(title="家庭防火", slug=slug, summary="居家防火常识", channel=channel))
+    channel = Channel.objects.filter(Q(code="family") | Q(name="进家庭")).order_by("pk").first()
+    return channel or Channel.objects.create(code="family", name="进家庭")
+
+
+def course_with_lessons(*, index, slug="course", lessons=2, with_quiz=True, **quiz_fields):
+    """A course with ``lessons`` lessons and (optionally) a final quiz; returns (course, [lessons], quiz)."""
+    course = add_page(
+        index, CoursePage(title="家庭防火", slug=slug, summary="居家防火常识", channel=family_channel())
+    )
+    assert course.channel_id is not None  # the admin form requires a channel: so does every test course
     pages = [
         add_page(course, LessonPage(title=f"第{i}课", slug=f"{slug}-lesson-{i}"))
         for i in range(1, lessons + 1)

@@ -11,7 +11,7 @@ from courses.tests.factories import QuestionFactory, course_index, quiz_page
 from portal.errors import PortalError
 from portal.tests.factories import DistrictFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(function, n: int) -> list:

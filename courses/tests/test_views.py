@@ -14,26 +14,15 @@ from openpyxl import load_workbook
 from wagtail.models import Site
 
 from courses import selectors, services
-from courses.models import Attempt, CoursePage, LessonPage, LessonProgress, QuestionOption
-from courses.tests.factories import QuestionFactory, add_page, home_page_for, quiz_page
-from portal.models import Channel, Role
+from courses.models import Attempt, LessonProgress, QuestionOption
+from courses.tests.factories import QuestionFactory, course_with_lessons, home_page_for
+from portal.models import Role
 from portal.services import role_assign
 from portal.tests.factories import DistrictFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def course_with_lessons(*, index, slug="course", lessons=2, **quiz_fields):
-    """A course in the 进家庭 channel with ``lessons`` lessons and a final quiz."""
-    channel, _created = Channel.objects.get_or_create(code="home", defaults={"name": "进家庭"})
-    course = add_page(index, CoursePage(title="家庭防火", slug=slug, summary="居家防火常识", channel=channel))
-    pages = [
-        add_page(course, LessonPage(title=f"第{i}课", slug=f"{slug}-lesson-{i}"))
-        for i in range(1, lessons + 1)
-    ]
-    return course, pages, quiz_page(parent=course, slug=f"{slug}-quiz", **quiz_fields)
 
 
 @pytest.fixture
