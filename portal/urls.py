@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal import views
+from portal.accounts import views as account_views
 from portal.api import api
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Before allauth's own: the same page, sending the user on to ``?next=`` once verified.
+    path("accounts/phone/change/", account_views.change_phone, name="account_change_phone"),
     path("accounts/", include("allauth.urls")),
     path("certificates/verify/", views.certificate_verify, name="certificate_verify"),
     path("certificates/<str:number>.pdf", views.certificate_download, name="certificate_download"),

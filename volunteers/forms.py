@@ -109,19 +109,38 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args, district: Area | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        streets = Area.objects.filter(level=Area.Level.STREET)
-        communities = Area.objects.filter(level=Area.Level.COMMUNITY).select_related("parent")
+        streets = Area.objects.filter(level=Area.Level.STREET).select_related("parent")
+        communities = Area.objects.filter(level=Area.Level.COMMUNITY).select_related("parent__parent")
         if district is not None:
             streets = streets.filter(path__startswith=district.path)
             communities = communities.filter(path__startswith=district.path)
-        streets = streets.order_by("sort_order", "name")
-        communities = list(communities.order_by("parent__sort_order", "parent__name", "sort_order", "name"))
+        streets = streets.order_by("parent__sort_order", "parent__name", "sort_order", "name")
+        communities = list(
+            communities.order_by(
+                "parent__parent__sort_order",
+                "parent__parent__name",
+                "parent__sort_order",
+                "parent__name",
+                "sort_order",
+                "name",
+            )
+        )
+        # Two districts may both have a street of the same name: then every street is named
+        # with its district ("西城区 · 金融街街道"), in the street list and the community groups
+        # alike (the page's script pairs them by that label).
+        districts = {street.parent_id for street in streets}
+        with_district = len(districts) > 1
+
+        def street_label(street: Area) -> str:
+            return f"{street.parent.name} · {street.name}" if with_district else street.name
+
         self.fields["street"].queryset = streets
+        self.fields["street"].label_from_instance = street_label
         self.fields["street"].widget.attrs["data-community-select"] = "id_community"
         self.fields["community"].queryset = Area.objects.filter(pk__in=[c.pk for c in communities])
         groups: dict[str, list[tuple[int, str]]] = {}
         for community in communities:
-            groups.setdefault(community.parent.name, []).append((community.pk, community.name))
+            groups.setdefault(street_label(community.parent), []).append((community.pk, community.name))
         self.fields["community"].widget.groups = list(groups.items())
         self.fields["id_number"].widget.attrs.update(
             {"data-guardian-section": "guardian-section", "data-underage-notice": "underage-notice"}

@@ -4,6 +4,7 @@ counts of the roster and "my hours" pages."""
 
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import Role
+from portal.models import Role, SMSMessage
 from volunteers.models import ServiceRecord, VolunteerProfile
 from volunteers.tests import factories
 
@@ -328,6 +329,54 @@ def test_registration_needs_a_verified_phone(client, make_user, street, communit
     response = client.post(reverse("volunteers:register"), _form(street, community))
     assert not VolunteerProfile.objects.filter(user=unverified).exists()
     assert 'name="id_number"' not in response.content.decode()
+
+
+def test_resident_verifying_the_phone_by_sms_comes_back_to_the_registration_form(
+    client, make_user, street, community
+):
+    resident = make_user()
+    client.force_login(resident)
+    register_url = reverse("volunteers:register")
+    page = client.get(register_url).content.decode()
+    link = f"{reverse('account_change_phone')}?next={register_url}"
+    assert link in page
+
+    assert client.get(link).status_code == 200
+    response = client.post(reverse("account_change_phone"), {"phone": "13811112222"})
+    assert response.status_code == 302
+    code = re.search(r"\d{6}", SMSMessage.objects.first().text).group()
+    response = client.post(reverse("account_verify_phone"), {"code": code}, follow=True)
+
+    assert response.redirect_chain[-1][0] == register_url
+    assert 'name="id_number"' in response.content.decode()
+    response = client.post(register_url, _form(street, community))
+    assert response.status_code == 302
+    assert VolunteerProfile.objects.filter(user=resident).exists()
+
+
+def test_phone_page_ignores_a_next_pointing_elsewhere(client, make_user):
+    client.force_login(make_user())
+    client.get(reverse("account_change_phone"), {"next": "https://evil.example/"})
+    assert "portal_phone_next" not in client.session
+
+
+def test_streets_of_the_same_name_in_two_districts_are_told_apart(
+    client, applicant, district, other_district, street
+):
+    from portal.tests.factories import AreaFactory
+
+    twin = AreaFactory(name="金融街街道", code="hp-jrj", parent=other_district)
+    twin_community = AreaFactory(name="丰盛社区", code="hp-jrj-fs", parent=twin)
+    client.force_login(applicant)
+    page = client.get(reverse("volunteers:register")).content.decode()
+
+    assert f'<option value="{street.pk}">西城区 · 金融街街道</option>' in page
+    assert f'<option value="{twin.pk}">和平区 · 金融街街道</option>' in page
+    assert 'label="和平区 · 金融街街道"' in page  # the communities are grouped the same way
+    response = client.post(reverse("volunteers:register"), _form(twin, twin_community))
+    assert response.status_code == 302
+    profile = VolunteerProfile.objects.get(user=applicant)
+    assert (profile.district, profile.street, profile.community) == (other_district, twin, twin_community)
 
 
 # ------------------------------------------------------------------------------
