@@ -598,9 +598,24 @@ def question_save(
 
 
 @dataclass
-class ImportRowError:
-    row: int
+class ImportProblem:
+    """One problem of one row: the spreadsheet column it is in (a header of ``XLSX_HEADERS``;
+    empty for the whole row or file) and what is wrong."""
+
+    column: str
     message: str
+
+
+@dataclass
+class ImportRowError:
+    """A bad row (spreadsheet row number; 0 = the file itself) and each of its problems."""
+
+    row: int
+    problems: list[ImportProblem] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        return " ".join(str(problem.message) for problem in self.problems)
 
 
 @dataclass
@@ -643,7 +658,9 @@ def questions_import_xlsx(*, file, actor: User | None = None) -> ImportReport:
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any unreadable upload
-        report.errors.append(ImportRowError(row=0, message=_("The file is not an xlsx workbook.")))
+        report.errors.append(
+            ImportRowError(row=0, problems=[ImportProblem("", _("The file is not an xlsx workbook."))])
+        )
         return report
     sheet = workbook.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
@@ -651,8 +668,13 @@ def questions_import_xlsx(*, file, actor: User | None = None) -> ImportReport:
         report.errors.append(
             ImportRowError(
                 row=1,
-                message=_("The first row must be the column headers: %(headers)s")
-                % {"headers": "、".join(XLSX_HEADERS)},
+                problems=[
+                    ImportProblem(
+                        "",
+                        _("The first row must be the column headers: %(headers)s")
+                        % {"headers": "、".join(XLSX_HEADERS)},
+                    )
+                ],
             )
         )
         return report
@@ -665,43 +687,56 @@ def questions_import_xlsx(*, file, actor: User | None = None) -> ImportReport:
         if not any(values):
             continue
         record = dict(zip(XLSX_HEADERS, values, strict=False))
-        problems = []
+        problems: list[ImportProblem] = []
         code = record["编号"]
         if not code:
-            problems.append(_("编号 is empty."))
+            problems.append(ImportProblem("编号", _("编号 is empty.")))
         elif code in seen_codes:
-            problems.append(_("编号 %(code)s repeats row %(row)s.") % {"code": code, "row": seen_codes[code]})
+            problems.append(
+                ImportProblem(
+                    "编号", _("编号 %(code)s repeats row %(row)s.") % {"code": code, "row": seen_codes[code]}
+                )
+            )
         else:
             seen_codes[code] = number
         kind = _KIND_BY_LABEL.get(record["题型"])
         if kind is None:
-            problems.append(_("题型 must be 单选, 多选 or 判断."))
+            problems.append(ImportProblem("题型", _("题型 must be 单选, 多选 or 判断.")))
         letters = [c for c in record["正确答案"].upper().replace(",", "").replace("，", "").replace(" ", "")]
         option_texts = [(letter, record[f"选项{letter}"]) for letter in OPTION_LETTERS]
         last = max((i for i, (_l, text) in enumerate(option_texts) if text), default=-1)
         options = [(text, letter in letters) for letter, text in option_texts[: last + 1]]
         if any(letter not in OPTION_LETTERS[: last + 1] for letter in letters) or not letters:
-            problems.append(_("正确答案 must name options that exist, e.g. A or AC."))
+            problems.append(
+                ImportProblem("正确答案", _("正确答案 must name options that exist, e.g. A or AC."))
+            )
         elif kind is not None:
             try:
                 question_options_validate(kind=kind, options=options)
             except PortalError as exc:
-                problems.append(exc.message)
+                texts = [text for text, _ok in options]
+                blank_or_repeated = any(not t for t in texts) or len(set(texts)) != len(texts)
+                column = f"选项A–{OPTION_LETTERS[last]}" if blank_or_repeated else "正确答案"
+                problems.append(ImportProblem(column, exc.message))
         if not record["题目"]:
-            problems.append(_("题目 is empty."))
+            problems.append(ImportProblem("题目", _("题目 is empty.")))
         if not record["解析"]:
-            problems.append(_("解析 is empty."))
+            problems.append(ImportProblem("解析", _("解析 is empty.")))
         difficulty = record["难度"] or "1"
         if difficulty not in ("1", "2", "3"):
-            problems.append(_("难度 must be 1, 2 or 3."))
+            problems.append(ImportProblem("难度", _("难度 must be 1, 2 or 3.")))
         district = None
         if record["适用区"]:
             district = districts.get(record["适用区"].lower()) or districts.get(record["适用区"])
             if district is None:
-                problems.append(_("适用区 %(value)s is not a district.") % {"value": record["适用区"]})
+                problems.append(
+                    ImportProblem(
+                        "适用区", _("适用区 %(value)s is not a district.") % {"value": record["适用区"]}
+                    )
+                )
         active = record["启用"] not in ("否", "0", "false", "False", "N", "n")
         if problems:
-            report.errors.append(ImportRowError(row=number, message=" ".join(str(p) for p in problems)))
+            report.errors.append(ImportRowError(row=number, problems=problems))
             continue
         parsed.append(
             {
@@ -742,6 +777,25 @@ def questions_import_xlsx(*, file, actor: User | None = None) -> ImportReport:
                 data={"created": report.created, "updated": report.updated},
             )
     return report
+
+
+def import_error_report_xlsx(*, errors: list[ImportRowError]) -> bytes:
+    """The row-by-row report of a refused import as an xlsx file: one line per problem with the
+    spreadsheet row, the column and what is wrong (headers and messages in the active language,
+    Chinese by default), so an editor can fix the file beside it."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Import problems")[:31]
+    sheet.append([_("Row"), _("Column"), _("Problem")])
+    for error in errors:
+        for problem in error.problems:
+            sheet.append([error.row or "", problem.column, str(problem.message)])
+    sheet.column_dimensions["C"].width = 80
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def questions_export_xlsx(*, queryset=None) -> bytes:

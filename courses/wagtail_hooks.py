@@ -3,11 +3,13 @@
 Listings are area-scoped: the shared bank (no district) plus the districts the user may act in.
 """
 
+import secrets
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -99,25 +101,62 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("xlsx file"))
 
 
+IMPORT_REPORT_KEY = "courses_import_report"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def questions_import_view(request):
     if not request.user.has_perm("courses.add_question"):
         raise PermissionDenied
     report = None
+    report_url = None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         report = services.questions_import_xlsx(file=form.cleaned_data["file"], actor=request.user)
         if report.ok:
+            request.session.pop(IMPORT_REPORT_KEY, None)
             messages.success(
                 request,
                 _("Imported: %(created)s new, %(updated)s updated.")
                 % {"created": report.created, "updated": report.updated},
             )
             return redirect("wagtailsnippets_courses_question:list")
+        # The row-by-row report stays downloadable from this session (a token per upload, so an
+        # old link never serves a newer file's problems).
+        token = secrets.token_urlsafe(8)
+        request.session[IMPORT_REPORT_KEY] = {
+            "token": token,
+            "rows": [
+                [error.row, problem.column, str(problem.message)]
+                for error in report.errors
+                for problem in error.problems
+            ],
+        }
+        report_url = reverse("courses_questions_import_report", kwargs={"token": token})
     return TemplateResponse(
         request,
         "courses/admin/questions_import.html",
-        {"form": form, "report": report, "headers": services.XLSX_HEADERS},
+        {"form": form, "report": report, "report_url": report_url, "headers": services.XLSX_HEADERS},
     )
+
+
+def questions_import_report_view(request, token: str):
+    """The last refused import's problems (row, column, problem) as an xlsx file."""
+    if not request.user.has_perm("courses.add_question"):
+        raise PermissionDenied
+    stored = request.session.get(IMPORT_REPORT_KEY) or {}
+    if not secrets.compare_digest(str(stored.get("token", "")), token):
+        raise Http404
+    errors: dict[int, services.ImportRowError] = {}
+    for row, column, message in stored["rows"]:
+        errors.setdefault(row, services.ImportRowError(row=row)).problems.append(
+            services.ImportProblem(column, message)
+        )
+    response = HttpResponse(
+        services.import_error_report_xlsx(errors=list(errors.values())), content_type=XLSX
+    )
+    response["Content-Disposition"] = 'attachment; filename="question-import-problems.xlsx"'
+    return response
 
 
 def questions_export_view(request):
@@ -136,6 +175,11 @@ def register_question_bank_urls():
     return [
         path("courses/questions/import/", questions_import_view, name="courses_questions_import"),
         path("courses/questions/export/", questions_export_view, name="courses_questions_export"),
+        path(
+            "courses/questions/import/report/<str:token>.xlsx",
+            questions_import_report_view,
+            name="courses_questions_import_report",
+        ),
     ]
 
 

@@ -1,6 +1,7 @@
 """Question bank xlsx: good file imports; a bad one imports nothing and names its rows; round trip."""
 
 import io
+import re
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -11,6 +12,7 @@ from courses.tests.factories import QuestionFactory, TopicFactory
 from portal.errors import PortalError
 
 pytestmark = pytest.mark.django_db
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 GOOD = [
     [
@@ -106,6 +108,8 @@ def test_bad_file_imports_nothing_and_names_each_bad_row():
     assert [e.row for e in report.errors] == [3, 4, 6]
     assert "题型" in report.errors[1].message
     assert "Q1" in report.errors[2].message and "zz" in report.errors[2].message
+    assert [p.column for p in report.errors[0].problems] == ["正确答案"]
+    assert [p.column for p in report.errors[2].problems] == ["编号", "正确答案", "解析", "难度", "适用区"]
     assert (
         Question.objects.count() == 0 and QuestionOption.objects.count() == 0 and Topic.objects.count() == 0
     )
@@ -149,3 +153,60 @@ def test_option_rules():
     with pytest.raises(PortalError):
         services.question_options_validate(kind="single", options=[("甲", True), ("甲", False)])
     services.question_options_validate(kind="multiple", options=[("甲", True), ("乙", True)])
+
+
+def _report_rows(content: bytes) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+
+
+def test_refused_import_offers_the_row_by_row_report_as_xlsx_in_chinese(client, district):
+    """The editor sees each bad row on the page and downloads the same problems as an xlsx file
+    (行号, 列, 问题), one line per problem; nothing was imported."""
+    from django.urls import reverse
+
+    from portal.models import Role
+    from portal.roles import sync_role_permissions
+    from portal.services import role_assign
+    from portal.tests.factories import UserFactory
+
+    sync_role_permissions()
+    editor = UserFactory()
+    role_assign(user=editor, role=Role.EDITOR, area=district)
+    client.force_login(editor)
+    bad = [
+        GOOD[0],
+        ["Q2", "多选", "只有一个正确答案", "甲", "乙", "", "", "", "", "A", "解析", "", 1, "", "是"],
+        ["Q1", "单选", "", "甲", "甲", "", "", "", "", "A", "", "", 1, "", "是"],
+    ]
+    upload = workbook(bad)
+    upload.name = "bank.xlsx"
+    page = client.post(reverse("courses_questions_import"), {"file": upload})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "没有导入任何题目" in html and "第 3 行" in html and "第 4 行" in html
+    assert Question.objects.count() == 0
+    url = page.context["report_url"]
+    assert url and url in html
+    download = client.get(url)
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = _report_rows(download.content)
+    assert rows[0] == ("行号", "列", "问题")
+    assert [(row, column) for row, column, _problem in rows[1:]] == [
+        (3, "正确答案"),
+        (4, "编号"),
+        (4, "选项A–B"),
+        (4, "题目"),
+        (4, "解析"),
+    ]
+    assert all(CJK.search(problem) for _row, _column, problem in rows[1:])  # the problems in Chinese
+    assert "Q1" in rows[2][2] and "第 2 行" in rows[2][2]
+    # Another session (or a guessed token) gets nothing; a resident is sent to the admin log-in.
+    other = UserFactory()
+    role_assign(user=other, role=Role.EDITOR, area=district)
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    resident = UserFactory()
+    client.force_login(resident)
+    refused = client.get(url)
+    assert refused.status_code == 302 and refused["Location"].startswith("/admin/login/")
