@@ -66,3 +66,10 @@ def test_the_configured_console_handler_carries_the_filter():
     ]
 
     assert any(isinstance(f, MaskPIIFilter) for handler in handlers for f in handler.filters)
+
+
+def test_long_fractions_are_not_taken_for_id_numbers(masked_logger, caplog):
+    """Celery logs task durations with 18 fraction digits; they must stay readable."""
+    masked_logger.info("succeeded in 0.003620010138787712s")
+
+    assert caplog.records[0].getMessage() == "succeeded in 0.003620010138787712s"
