@@ -10,7 +10,7 @@ from django.utils import timezone
 from portal.demo import demo_id_number
 from portal.models import Area, Channel, Organisation, Person, User
 from portal.services import person_create
-from training import services
+from training import services, tally
 from training.models import Assessment, Booking, PracticalItem, Session, TraineeProfile, Venue
 
 # name, kind, street code, address — the 小型站 names and streets are from the 西城 plan's list.
@@ -141,3 +141,5 @@ def seed() -> None:
     if resident is not None:
         TraineeProfile.objects.get_or_create(person=resident, defaults={"category": 2})
         Booking.objects.create(session=upcoming[2], person=resident, category=2, booked_by=resident.user)
+    # Attendance above was written directly: recount the dashboard's tally from the bookings.
+    tally.rebuild()

@@ -391,3 +391,45 @@ class HelperShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.session_id}"
+
+
+class Tally(models.Model):
+    """Annual counts kept ready for the district dashboard: distinct people per (district, year,
+    dimension, key), for trained (attended), passed, 灭真火 passed (``fire``) and 出真水 passed
+    (``hydrant``). For the ``item`` dimension (key 1 灭真火, 2 出真水) ``trained`` counts people
+    assessed on the item and ``passed`` those who passed it.
+
+    Kept by the services that change attendance, sign-off and passing (``training.tally``), in
+    their transaction; ``training.tally.rebuild`` recounts from the bookings (after bulk loads or
+    writes that bypassed the services). Plain integers: a drifted row never blocks a check-in."""
+
+    class Dimension(models.TextChoices):
+        TOTAL = "total", _("Total")
+        ITEM = "item", _("Item")
+        CATEGORY = "category", _("Category")
+        STREET = "street", _("Street")
+        VENUE = "venue", _("Venue")
+        MONTH = "month", _("Month")
+
+    district = models.ForeignKey("portal.Area", models.CASCADE, related_name="+", verbose_name=_("district"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    dimension = models.CharField(_("dimension"), max_length=8, choices=Dimension.choices)
+    key = models.IntegerField(
+        _("key"), help_text=_("Category 1–7, street, venue, month 1–12 or item 1–2; 0 when not given.")
+    )
+    trained = models.IntegerField(_("trained"), default=0)
+    passed = models.IntegerField(_("passed"), default=0)
+    fire = models.IntegerField(_("灭真火 passed"), default=0)
+    hydrant = models.IntegerField(_("出真水 passed"), default=0)
+
+    class Meta:
+        verbose_name = _("annual count")
+        verbose_name_plural = _("annual counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year", "dimension", "key"], name="training_tally_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.year}/{self.dimension}/{self.key}: {self.trained}/{self.passed}"

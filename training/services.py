@@ -25,6 +25,7 @@ from portal import codes, services, signals, validators
 from portal.errors import PermissionDenied, PortalError
 from portal.models import Area, Certificate, CertificateKind, Organisation, Person, Role, User
 from portal.selectors import person_find, user_can_act_in
+from training import tally
 from training.models import (
     Assessment,
     Booking,
@@ -776,7 +777,10 @@ def _evaluate_booking(*, booking: Booking, session: Session | None, scanned_by: 
     booking.checked_in_at = now
     booking.checked_in_by = scanned_by
     booking.offer_expires_at = None
-    booking.save(update_fields=["status", "checked_in_at", "checked_in_by", "offer_expires_at", "updated_at"])
+    with tally.tallied([booking.person_id]):
+        booking.save(
+            update_fields=["status", "checked_in_at", "checked_in_by", "offer_expires_at", "updated_at"]
+        )
     return CheckInResult(
         "ok",
         _("Checked in: %(name)s") % {"name": name},
@@ -972,17 +976,18 @@ def assessment_record(*, booking: Booking, items: dict[str, str], assessed_by: U
             _("Unknown practical item: %(codes)s") % {"codes": ", ".join(sorted(unknown))},
             code="unknown_item",
         )
+    if any(result not in Assessment.Result.values for result in items.values()):
+        raise PortalError(_("Each item is pass or fail."), code="bad_result")
     now = timezone.now()
     saved = []
-    for code, result in items.items():
-        if result not in Assessment.Result.values:
-            raise PortalError(_("Each item is pass or fail."), code="bad_result")
-        assessment, _created = Assessment.objects.update_or_create(
-            booking=booking,
-            item=known[code],
-            defaults={"result": result, "assessed_by": assessed_by, "assessed_at": now},
-        )
-        saved.append(assessment)
+    with tally.tallied([booking.person_id]):
+        for code, result in items.items():
+            assessment, _created = Assessment.objects.update_or_create(
+                booking=booking,
+                item=known[code],
+                defaults={"result": result, "assessed_by": assessed_by, "assessed_at": now},
+            )
+            saved.append(assessment)
     return saved
 
 
@@ -1015,8 +1020,9 @@ def session_close(*, session: Session, closed_by: User) -> Session:
         ).values_list("booking_id", "item_id"):
             passes.setdefault(booking_id, set()).add(item_id)
         passed_ids = [b for b, got in passes.items() if required and required <= got]
-        attended.filter(pk__in=passed_ids).update(passed=True)
-        attended.exclude(pk__in=passed_ids).update(passed=False)
+        with tally.tallied(attended.values_list("person_id", flat=True)):
+            attended.filter(pk__in=passed_ids).update(passed=True)
+            attended.exclude(pk__in=passed_ids).update(passed=False)
         for booking_id in passed_ids:
             services.outbox_enqueue(
                 task_name="training.tasks.certificate_issue_task", kwargs={"booking_id": booking_id}

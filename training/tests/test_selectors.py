@@ -16,7 +16,7 @@ from portal import services as portal_services
 from portal.models import Certificate, Metric, Role
 from portal.tests.factories import OrganisationFactory
 from portal.validators import mask_name
-from training import selectors, services
+from training import selectors, services, tally
 from training.models import Assessment, Booking, PracticalItem
 from training.tests import factories
 
@@ -68,6 +68,7 @@ def _fixture(street, other_street):
         ends_at=datetime.datetime(YEAR - 1, 12, 1, 2, tzinfo=datetime.UTC),
     )  # fmt: skip
     _attend(last_year, items=both, passed=True)
+    tally.rebuild()  # written directly above, not through the services that keep the tally
 
 
 def test_annual_counts_match_hand_computed_numbers(district, street, other_street):
@@ -85,6 +86,84 @@ def test_annual_counts_match_hand_computed_numbers(district, street, other_stree
     assert {r["name"]: r["trained"] for r in counts.by_venue} == {"甲站": 4, "乙站": 1}
     street_counts = selectors.annual_counts(area=other_street, year=YEAR)
     assert (street_counts.trained, street_counts.passed) == (1, 0)
+    assert _comparable(selectors.annual_counts_recount(area=district, year=YEAR)) == _comparable(counts)
+
+
+def _comparable(counts) -> dict:
+    def by(rows, key):
+        return sorted((r[key], r["trained"], r["passed"], r["fire"], r["hydrant"]) for r in rows)
+
+    return {
+        "totals": (counts.trained, counts.passed),
+        "items": (
+            counts.extinguisher_trained,
+            counts.extinguisher_passed,
+            counts.hydrant_trained,
+            counts.hydrant_passed,
+        ),
+        "category": by(counts.by_category, "label"),
+        "street": by(counts.by_street, "name"),
+        "venue": by(counts.by_venue, "venue_id"),
+        "month": by(counts.by_month, "month"),
+    }
+
+
+def test_the_tally_kept_by_the_services_agrees_with_a_recount(
+    district, street, community, other_street, make_user
+):
+    """Bookings checked in, signed off (one mark changed from pass to fail), sessions closed, a
+    person trained twice in a year and once the year before, a district-level session: the tally
+    the services keep equals a recount from the bookings, and a rebuild changes nothing."""
+    from portal.models import Area
+    from training.models import Tally
+
+    admin = make_user(Role.DISTRICT_ADMIN, district)
+    venues = [
+        factories.VenueFactory(area=street, name="甲"),
+        factories.VenueFactory(area=other_street, name="乙"),
+    ]
+    regular = factories.PersonFactory()
+    plan = [
+        # (venue, session area, start, [(person, category, extinguisher, hydrant)])
+        (venues[0], street, (YEAR - 1, 12, 20), [(regular, 4, "pass", "pass")]),
+        (venues[0], community, (YEAR, 3, 3),
+         [(regular, 4, "pass", "pass"), (None, 5, "pass", "fail"), (None, 6, None, None)]),
+        (venues[1], other_street, (YEAR, 3, 9), [(regular, 4, "pass", "pass"), (None, 7, "fail", "pass")]),
+        (venues[1], district, (YEAR, 11, 1), [(None, 1, "pass", "pass"), (None, 2, "pass", None)]),
+    ]  # fmt: skip
+    for venue, area, (y, m, d), trainees in plan:
+        start = datetime.datetime(y, m, d, 1, tzinfo=datetime.UTC)
+        session = factories.SessionFactory(
+            venue=venue, area=area, starts_at=start, ends_at=start + datetime.timedelta(hours=2), capacity=9
+        )
+        with time_machine.travel(start, tick=False):
+            for n, (person, category, fire, water) in enumerate(trainees):
+                booking = factories.BookingFactory(
+                    session=session, person=person or factories.PersonFactory(), category=category
+                )
+                code = services.booking_checkin_code(booking=booking)
+                services.checkin_redeem(code=code, nonce=f"{session.pk}-{n}", scanned_by=admin)
+                marks = {k: v for k, v in (("extinguisher", fire), ("hydrant", water)) if v}
+                if marks:  # all passed first, then the real marks: a pass turned into a fail
+                    first = dict.fromkeys(marks, "pass")
+                    services.assessment_record(booking=booking, items=first, assessed_by=admin)
+                    services.assessment_record(booking=booking, items=marks, assessed_by=admin)
+            services.session_close(session=session, closed_by=admin)
+    kept = _comparable(selectors.annual_counts(area=district, year=YEAR))
+    assert kept == _comparable(selectors.annual_counts_recount(area=district, year=YEAR))
+    # Six people trained this year (the regular once); passed: the regular and the category-1 person.
+    assert kept["totals"] == (6, 2)
+    assert kept["items"] == (5, 4, 4, 3)
+
+    def rows():
+        fields = ("district", "year", "dimension", "key", "trained", "passed", "fire", "hydrant")
+        return sorted(r for r in Tally.objects.values_list(*fields) if any(r[4:]))
+
+    before = rows()
+    tally.rebuild()
+    assert rows() == before
+    last = _comparable(selectors.annual_counts(area=Area.objects.get(pk=district.pk), year=YEAR - 1))
+    assert last["totals"] == (1, 1)
 
 
 def test_metrics_are_registered(district, street, other_street):
