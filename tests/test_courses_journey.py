@@ -1,8 +1,9 @@
 """THE courses journey in a real headless Chromium on a 360 px phone:
 
 an anonymous resident opens a course, reads a lesson and marks it learned, takes the course quiz
-(the first question answered with the keyboard only; the rest by tapping the options the database
-knows are right), checks the countdown, hands in and sees the score with every explanation →
+with the keyboard alone (Tab into each question, arrows/Space to choose the options the database
+knows are right, Enter on 交卷; focus visible throughout), checks the countdown, hands in and sees
+the score with every explanation →
 logs in through the real log-in form → the lesson and the attempt made before are now the
 account's → learns the last lesson, which completes the course → downloads the course
 certificate: pdftotext finds the masked name, masked ID and the number; zxingcpp decodes the QR to
@@ -278,27 +279,43 @@ def test_resident_learns_takes_the_quiz_logs_in_and_gets_the_certificate(
         _no_horizontal_scroll(page)
         _shot(page, screenshots_dir, "quiz-sheet-phone", guide=True)
 
-        # keyboard only for the first question: Tab to its first option, arrows to the right one
+        # The whole answer sheet with the keyboard alone: Tab from the top of the page into the
+        # first question, then per question arrows + Space (radios) or Space + Tab (checkboxes),
+        # Tab on to the next question, and Enter on the submit button. Focus must stay visible.
+        def focused() -> str:
+            return page.evaluate(
+                "document.activeElement && (document.activeElement.id || document.activeElement.type)"
+            )
+
         first = attempt.drawn[0]
-        target_ids = set(right[first["q"]])
-        page.locator(f"#q{first['q']}-o{first['o'][0]}").focus()
-        if len(target_ids) == 1:
-            (target,) = target_ids
-            for _ in range(first["o"].index(target)):
-                page.keyboard.press("ArrowDown")
-            page.keyboard.press("Space")
-        else:  # checkboxes: Tab through, Space on each right one
-            for option_id in first["o"]:
-                if option_id in target_ids:
-                    page.keyboard.press("Space")
-                page.keyboard.press("Tab")
-        for option_id in target_ids:
-            assert page.locator(f"#q{first['q']}-o{option_id}").is_checked()
-        for item in attempt.drawn[1:]:
-            for option_id in right[item["q"]]:
-                page.locator(f"label[for='q{item['q']}-o{option_id}']").click()
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if focused() == f"q{first['q']}-o{first['o'][0]}":
+                break
+        else:
+            raise AssertionError(f"Tab never reached the first question (stuck at {focused()!r})")
+        for number, item in enumerate(attempt.drawn, start=1):
+            target_ids = set(right[item["q"]])
+            assert focused() == f"q{item['q']}-o{item['o'][0]}", (number, focused())
+            outline = page.evaluate("getComputedStyle(document.activeElement.closest('label')).outlineStyle")
+            assert outline != "none", f"question {number}: no visible focus"
+            if len(target_ids) == 1:  # radios: arrows move and choose, Space confirms
+                (target,) = target_ids
+                for _ in range(item["o"].index(target)):
+                    page.keyboard.press("ArrowDown")
+                page.keyboard.press("Space")
+                page.keyboard.press("Tab")  # one Tab stop per radio group
+            else:  # checkboxes: a Tab stop each, Space ticks the right ones
+                for option_id in item["o"]:
+                    if option_id in target_ids:
+                        page.keyboard.press("Space")
+                    page.keyboard.press("Tab")
+            for option_id in item["o"]:
+                checked = page.locator(f"#q{item['q']}-o{option_id}").is_checked()
+                assert checked == (option_id in target_ids), (number, option_id)
         assert "已答 5 题，共 5 题" in page.locator("[data-quiz-answered]").inner_text()
-        page.get_by_role("button", name="交卷").click()
+        assert page.evaluate("document.activeElement.textContent.trim()") == "交卷"
+        page.keyboard.press("Enter")
         page.wait_for_url("**/result/")
 
         # ---- the result: score, explanations, right answers ------------------------------------
@@ -483,6 +500,16 @@ def test_editor_imports_the_question_bank_in_the_admin(chromium, world, screensh
         alert = page.get_by_role("alert").filter(has_text="没有导入任何题目")
         assert "第 3 行" in alert.inner_text()
         assert Question.objects.count() == before  # all or nothing
+        with page.expect_download() as download_info:
+            alert.get_by_role("link", name="下载问题清单（xlsx：行号、列、问题）").click()
+        report = download_info.value
+        from openpyxl import load_workbook
+
+        assert report.suggested_filename == "question-import-problems.xlsx"
+        report.save_as(tmp_path / "problems.xlsx")
+        rows = list(load_workbook(tmp_path / "problems.xlsx").active.iter_rows(values_only=True))
+        assert rows[0] == ("行号", "列", "问题")
+        assert [(row, column) for row, column, _problem in rows[1:]] == [(3, "正确答案")]
         _shot(page, screenshots_dir, "editor-import-errors-desktop", guide=True)
 
         bad[9] = "B"
