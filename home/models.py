@@ -10,6 +10,7 @@ Page tree per district site::
     └── EventIndexPage   → EventPage
 """
 
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -392,10 +393,12 @@ class HazardReport(TimeStampedModel):
         return f"{self.area} · {self.created_at:%Y-%m-%d}"
 
     @property
+    @admin.display(description=_("phone"))
     def phone_masked(self) -> str:
         return validators.mask_phone(self.phone) if self.phone else ""
 
     @property
+    @admin.display(description=_("hazards"))
     def hazards_display(self) -> str:
         from home.selfcheck import hazard_labels
 

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -229,38 +229,93 @@ COVERAGE_DAYS = 90
 
 
 @dataclass(frozen=True)
+class CoverageCell:
+    """What reached one street through one channel: articles published, training sessions held
+    (or scheduled today) and volunteer activities, in the window."""
+
+    articles: int = 0
+    sessions: int = 0
+    activities: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.articles + self.sessions + self.activities
+
+    @property
+    def blind(self) -> bool:
+        return self.total == 0
+
+
+@dataclass(frozen=True)
 class CoverageRow:
     street: Area
-    counts: list[int]  # one per channel, in channel order
+    cells: list[CoverageCell]  # one per channel, in channel order
 
     @property
     def blind_spots(self) -> int:
-        return sum(1 for count in self.counts if count == 0)
+        return sum(1 for cell in self.cells if cell.blind)
+
+
+def coverage_window(*, today: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """[start of the day 90 days ago, start of tomorrow): the last 90 days including today."""
+    since = datetime.datetime.combine(today - datetime.timedelta(days=COVERAGE_DAYS), datetime.time())
+    until = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time())
+    return timezone.make_aware(since), timezone.make_aware(until)
+
+
+def _articles_by_street_channel(*, streets: list[Area], since, until) -> dict[tuple[int, int], int]:
+    """Live articles first published in [since, until) per (street, channel). An article tagged
+    with a community counts for the street above it (path prefix), like sessions and activities.
+    One aggregate query; an article with two channels counts once in each."""
+    if not streets:
+        return {}
+    street_of = Case(
+        *[When(area__path__startswith=street.path, then=Value(street.pk)) for street in streets],
+        default=None,
+        output_field=IntegerField(),
+    )
+    rows = (
+        ArticlePage.objects.live()
+        .filter(first_published_at__gte=since, first_published_at__lt=until, area__isnull=False)
+        .annotate(street_id=street_of)
+        .filter(street_id__isnull=False, channels__isnull=False)
+        .values_list("street_id", "channels")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(street_id, channel_id): n for street_id, channel_id, n in rows}
 
 
 def coverage(*, user, today: datetime.date | None = None) -> tuple[list[Channel], list[CoverageRow]]:
-    """Streets the user may see × active channels: articles published for that street and channel
-    in the last 90 days. (Sessions and activities join when their modules expose selectors.)"""
-    today = today or timezone.localdate()
-    since = timezone.make_aware(
-        datetime.datetime.combine(today - datetime.timedelta(days=COVERAGE_DAYS), datetime.time())
-    )
+    """The 五进 coverage: streets the user may see × active channels, each cell the number of
+    articles, training sessions and volunteer activities in the last 90 days (sessions and
+    activities counted by the training and volunteers selectors). A cell with nothing is a blind
+    spot. Five queries whatever the number of streets, channels and records."""
+    from training.selectors import sessions_by_street_channel
+    from volunteers.selectors import activities_by_street_channel
+
+    since, until = coverage_window(today=today or timezone.localdate())
     channels = list(Channel.objects.filter(is_active=True))
     streets = list(
         areas_visible_to(user=user)
         .filter(level=Area.Level.STREET)
         .order_by("parent__sort_order", "sort_order", "code")
     )
-    counts = (
-        ArticlePage.objects.live()
-        .filter(area__in=streets, first_published_at__gte=since)
-        .order_by()
-        .values("area_id", "channels")
-        .annotate(n=Count("id"))
-    )
-    table = {(row["area_id"], row["channels"]): row["n"] for row in counts}
+    articles = _articles_by_street_channel(streets=streets, since=since, until=until)
+    sessions = sessions_by_street_channel(streets=streets, since=since, until=until)
+    activities = activities_by_street_channel(streets=streets, since=since, until=until)
     rows = [
-        CoverageRow(street, [table.get((street.pk, channel.pk), 0) for channel in channels])
+        CoverageRow(
+            street,
+            [
+                CoverageCell(
+                    articles=articles.get((street.pk, channel.pk), 0),
+                    sessions=sessions.get((street.pk, channel.pk), 0),
+                    activities=activities.get((street.pk, channel.pk), 0),
+                )
+                for channel in channels
+            ],
+        )
         for street in streets
     ]
     return channels, rows

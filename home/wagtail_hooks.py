@@ -49,7 +49,8 @@ register_snippet(HazardReportViewSet)
 
 
 def coverage_view(request):
-    """Streets × channels: articles in the last 90 days; zero cells are blind spots."""
+    """Streets × channels: articles, sessions and activities in the last 90 days; empty cells are
+    blind spots."""
     if not request.user.has_perm(COVERAGE_PERMISSION):
         raise PermissionDenied
     channels, rows = selectors.coverage(user=request.user)
@@ -68,19 +69,37 @@ def coverage_view(request):
 
 
 def _coverage_xlsx(channels, rows) -> HttpResponse:
+    """Two header rows: each channel's name over its three counts; blind spots filled red."""
     from openpyxl import Workbook
-    from openpyxl.styles import PatternFill
+    from openpyxl.styles import Alignment, PatternFill
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Coverage")
-    sheet.append([_("Street"), *[channel.name for channel in channels], _("Blind spots")])
+    kinds = [_("Articles"), _("Training sessions"), _("Volunteer activities")]
+    sheet.append([_("Street"), *[channel.name for channel in channels for _kind in kinds], _("Blind spots")])
+    sheet.append(["", *[kind for _channel in channels for kind in kinds], ""])
+    for n in range(len(channels)):
+        first = 2 + n * len(kinds)
+        sheet.merge_cells(start_row=1, start_column=first, end_row=1, end_column=first + len(kinds) - 1)
+        sheet.cell(row=1, column=first).alignment = Alignment(horizontal="center")
+    last = 2 + len(channels) * len(kinds)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=2, end_column=1)
+    sheet.merge_cells(start_row=1, start_column=last, end_row=2, end_column=last)
     blind = PatternFill("solid", fgColor="FFCDD2")
     for row in rows:
-        sheet.append([row.street.name, *row.counts, row.blind_spots])
-        for column, count in enumerate(row.counts, start=2):
-            if count == 0:
-                sheet.cell(row=sheet.max_row, column=column).fill = blind
+        sheet.append(
+            [
+                row.street.name,
+                *[count for cell in row.cells for count in (cell.articles, cell.sessions, cell.activities)],
+                row.blind_spots,
+            ]
+        )
+        for n, cell in enumerate(row.cells):
+            if cell.blind:
+                for column in range(2 + n * len(kinds), 2 + (n + 1) * len(kinds)):
+                    sheet.cell(row=sheet.max_row, column=column).fill = blind
+    sheet.freeze_panes = "B3"
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
