@@ -275,6 +275,9 @@ def _seed(areas: dict[str, Area], users: dict[str, User]) -> None:
         if index < 5:
             services.role_model_select(nomination=nomination, by=admin, selected=True)
 
+    # The history above went in with bulk inserts: count it into the dashboard's kept aggregates.
+    services.hours_tally_rebuild()
+
 
 def _team_of(profile: VolunteerProfile, teams: list[Team]) -> int | None:
     for index, team in enumerate(teams):

@@ -680,3 +680,46 @@ class ServiceCertificate(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id}: {self.hours}h"
+
+
+class HoursTally(models.Model):
+    """Approved hours per area, activity type and channel: what the district dashboard sums
+    instead of every approved record. Kept by the services that approve a record or reopen an
+    approved one, in the same transaction; ``services.hours_tally_rebuild`` recounts from the
+    records (the tests check that both agree)."""
+
+    area = models.ForeignKey("portal.Area", models.CASCADE, related_name="+", verbose_name=_("area"))
+    activity_type = models.CharField(_("type"), max_length=16, choices=ActivityType.choices)
+    channel_key = models.PositiveIntegerField(_("channel id"), default=0, help_text=_("0: no channel."))
+    hours = models.DecimalField(_("approved hours"), max_digits=12, decimal_places=2, default=Decimal(0))
+    records = models.IntegerField(_("approved records"), default=0)
+
+    class Meta:
+        verbose_name = _("approved hours by type and channel")
+        verbose_name_plural = _("approved hours by type and channel")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "activity_type", "channel_key"], name="hours_tally_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} · {self.activity_type} · {self.channel_key}: {self.hours}"
+
+
+class MonthlyHoursTally(models.Model):
+    """Approved hours per area and month (local time, first day of the month); kept like
+    ``HoursTally``."""
+
+    area = models.ForeignKey("portal.Area", models.CASCADE, related_name="+", verbose_name=_("area"))
+    month = models.DateField(_("month"))
+    hours = models.DecimalField(_("approved hours"), max_digits=12, decimal_places=2, default=Decimal(0))
+    records = models.IntegerField(_("approved records"), default=0)
+
+    class Meta:
+        verbose_name = _("approved hours by month")
+        verbose_name_plural = _("approved hours by month")
+        constraints = [models.UniqueConstraint(fields=["area", "month"], name="monthly_hours_tally_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} · {self.month:%Y-%m}: {self.hours}"

@@ -8,17 +8,18 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import selectors as portal_selectors
-from portal.models import Area, Metric, Person, Role, Target, User
+from portal.models import Area, Channel, Metric, Person, Role, Target, User
 from volunteers.models import (
     Activity,
     ActivityType,
     Attendance,
+    HoursTally,
+    MonthlyHoursTally,
     RoleModel,
     ServiceRecord,
     SignUp,
@@ -451,37 +452,43 @@ def progress(*, user: User, district: Area, today: datetime.date | None = None) 
             .values_list("value", flat=True)
             .first()
         )
-    records = portal_selectors.visible_to(
-        ServiceRecord.objects.filter(
-            state=ServiceRecord.State.APPROVED, area__path__startswith=district.path
-        ),
-        user=user,
-        area_field="area",
+    # Hours come from the aggregates the services keep (HoursTally, MonthlyHoursTally), not
+    # from the records: a few thousand rows per district whatever the number of records.
+    tallies = portal_selectors.visible_to(
+        HoursTally.objects.filter(area__path__startswith=district.path), user=user, area_field="area"
     )
     type_labels = dict(ActivityType.choices)
     by_type = [
         (str(type_labels.get(k, k)), v or Decimal(0))
-        for k, v in records.values_list("activity_type")
-        .annotate(h=Sum("hours"))
-        .order_by("-h")
-        .values_list("activity_type", "h")
+        for k, v, _n in tallies.values_list("activity_type")
+        .annotate(h=Sum("hours"), n=Sum("records"))
+        .filter(n__gt=0)
+        .order_by("-h", "activity_type")
+        .values_list("activity_type", "h", "n")
     ]
+    channel_name = Subquery(Channel.objects.filter(pk=OuterRef("channel_key")).values("name")[:1])
     by_channel = [
         (name or _("No channel"), v or Decimal(0))
-        for name, v in records.values_list("channel__name")
-        .annotate(h=Sum("hours"))
-        .order_by("-h")
-        .values_list("channel__name", "h")
+        for name, v, _n in tallies.values_list("channel_key")
+        .annotate(h=Sum("hours"), n=Sum("records"))
+        .filter(n__gt=0)
+        .annotate(name=channel_name)
+        .order_by("-h", "channel_key")
+        .values_list("name", "h", "n")
     ]
     first_month = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+    months = portal_selectors.visible_to(
+        MonthlyHoursTally.objects.filter(area__path__startswith=district.path, month__gte=first_month),
+        user=user,
+        area_field="area",
+    )
     by_month = [
-        (m.date() if isinstance(m, datetime.datetime) else m, v or Decimal(0))
-        for m, v in records.filter(started_at__date__gte=first_month)
-        .annotate(m=TruncMonth("started_at"))
-        .values_list("m")
-        .annotate(h=Sum("hours"))
-        .order_by("m")
-        .values_list("m", "h")
+        (m, v or Decimal(0))
+        for m, v, _n in months.values_list("month")
+        .annotate(h=Sum("hours"), n=Sum("records"))
+        .filter(n__gt=0)
+        .order_by("month")
+        .values_list("month", "h", "n")
     ]
     return Progress(
         district=district,

@@ -7,13 +7,15 @@ receiver all call these, so a rule holds everywhere or nowhere.
 
 import datetime
 import itertools
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import Count, F, Max, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,8 @@ from volunteers.models import (
     Attendance,
     CertificateSetting,
     CorrectionRequest,
+    HoursTally,
+    MonthlyHoursTally,
     RoleModel,
     ServiceCertificate,
     ServiceRecord,
@@ -888,6 +892,85 @@ def service_record_enter_group(
     return records
 
 
+# ------------------------------------------------------------------------------
+# Kept aggregates of approved hours (the district dashboard reads these, not the records)
+# ------------------------------------------------------------------------------
+def _record_month(record: ServiceRecord) -> datetime.date:
+    return timezone.localtime(record.started_at).date().replace(day=1)
+
+
+def _bump(model, key: dict, hours: Decimal, records: int) -> None:
+    changed = {"hours": F("hours") + hours, "records": F("records") + records}
+    if model.objects.filter(**key).update(**changed):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**key, hours=hours, records=records)
+    except IntegrityError:  # created concurrently since: add to that row
+        model.objects.filter(**key).update(**changed)
+
+
+def _tally(records: Iterable[ServiceRecord], *, sign: int) -> None:
+    """Add (sign=1, just approved) or take away (sign=-1, an approved record reopened) the
+    records' hours to the kept aggregates, inside the caller's transaction. Keys are visited in
+    a fixed order, so two concurrent decisions lock the rows in the same order."""
+    by_kind: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
+    by_month: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
+    for record in records:
+        for bucket in (
+            by_kind[(record.area_id, record.activity_type, record.channel_id or 0)],
+            by_month[(record.area_id, _record_month(record))],
+        ):
+            bucket[0] += record.hours
+            bucket[1] += 1
+    for (area_id, activity_type, channel_key), (hours, count) in sorted(by_kind.items()):
+        key = {"area_id": area_id, "activity_type": activity_type, "channel_key": channel_key}
+        _bump(HoursTally, key, sign * hours, sign * count)
+    for (area_id, month), (hours, count) in sorted(by_month.items()):
+        _bump(MonthlyHoursTally, {"area_id": area_id, "month": month}, sign * hours, sign * count)
+
+
+@transaction.atomic
+def hours_tally_rebuild() -> tuple[int, int]:
+    """Recount the kept aggregates from the approved records (after a bulk load, or to check
+    them); returns the number of rows written to each. Months are counted in local time."""
+    approved = ServiceRecord.objects.filter(state=ServiceRecord.State.APPROVED).order_by()
+    HoursTally.objects.all().delete()
+    MonthlyHoursTally.objects.all().delete()
+    kinds = HoursTally.objects.bulk_create(
+        [
+            HoursTally(
+                area_id=row["area_id"],
+                activity_type=row["activity_type"],
+                channel_key=row["channel_id"] or 0,
+                hours=row["h"],
+                records=row["n"],
+            )
+            for row in approved.values("area_id", "activity_type", "channel_id").annotate(
+                h=Sum("hours"), n=Count("pk")
+            )
+        ],
+        batch_size=2000,
+    )
+    months = MonthlyHoursTally.objects.bulk_create(
+        [
+            MonthlyHoursTally(
+                area_id=row["area_id"],
+                month=timezone.localtime(row["m"]).date()
+                if isinstance(row["m"], datetime.datetime)
+                else row["m"],
+                hours=row["h"],
+                records=row["n"],
+            )
+            for row in approved.annotate(m=TruncMonth("started_at"))
+            .values("area_id", "m")
+            .annotate(h=Sum("hours"), n=Count("pk"))
+        ],
+        batch_size=2000,
+    )
+    return len(kinds), len(months)
+
+
 def _check_can_decide(*, record: ServiceRecord, by: User, led_team_ids: set[int]) -> None:
     if not by.is_authenticated:
         raise PermissionDenied(_("Please log in first."), code="LOGIN_REQUIRED")
@@ -932,6 +1015,7 @@ def _decide(*, records: Iterable[ServiceRecord], by: User, state: str, reason: s
             data={"hours": str(record.hours), "reason": reason},
         )
     if state == ServiceRecord.State.APPROVED:
+        _tally(locked, sign=1)
         for profile in {r.volunteer_id: r.volunteer for r in locked}.values():
             volunteer_recompute_hours(profile=profile)
     return len(locked)
@@ -1010,6 +1094,8 @@ def correction_decide(
         end = correction.proposed_ended_at or record.ended_at
         if record.activity_id:
             start, end = _clip(activity=record.activity, start=start, end=end)
+        if record.state == ServiceRecord.State.APPROVED:
+            _tally([record], sign=-1)  # reopened: its hours leave the approved totals
         before = {
             "started_at": record.started_at.isoformat(),
             "ended_at": record.ended_at.isoformat(),

@@ -496,6 +496,77 @@ def test_correction_puts_the_record_back_to_pending(team, leader, vuser):
     assert VolunteerProfile.objects.get(user=vuser).approved_hours == 0
 
 
+def _tallies():
+    from volunteers.models import HoursTally, MonthlyHoursTally
+
+    kinds = {
+        (t.area_id, t.activity_type, t.channel_key): (t.hours, t.records)
+        for t in HoursTally.objects.all()
+        if t.records
+    }
+    months = {
+        (t.area_id, t.month): (t.hours, t.records) for t in MonthlyHoursTally.objects.all() if t.records
+    }
+    return kinds, months
+
+
+def test_kept_hour_aggregates_agree_with_a_recount(
+    team, leader, vuser, street, community, street_coordinator
+):
+    """Approving (in bulk, across areas, types and months), declining and reopening an approved
+    record through a correction keep the dashboard's aggregates equal to a recount of the records."""
+    other = factories.approved_volunteer(street=street, approver=street_coordinator)
+    services.team_join_by_code(user=other.user, code=team.join_code)
+    now = timezone.now().replace(microsecond=0)
+    records = []
+    for days, kind, area in ((3, "publicity", street), (40, "drill", community), (75, "patrol", street)):
+        activity = factories.activity(
+            team=team, start=now - datetime.timedelta(days=days), activity_type=kind, area=area
+        )
+        for profile in (VolunteerProfile.objects.get(user=vuser),):
+            records.append(
+                services._record_create(
+                    profile=profile,
+                    started_at=activity.starts_at,
+                    ended_at=activity.ends_at,
+                    origin="group",
+                    title=activity.title,
+                    area=activity.area,
+                    activity=activity,
+                )
+            )
+    start = now - datetime.timedelta(days=10)
+    records.append(  # no activity, no channel: e.g. helping at a training session
+        services._record_create(
+            profile=other,
+            started_at=start,
+            ended_at=start + datetime.timedelta(hours=3),
+            origin="signal",
+            title="一警六员实训保障",
+            area=street,
+        )
+    )
+    services.service_record_approve(records=records[:2], by=leader)
+    services.service_record_approve(records=[records[3]], by=street_coordinator)  # no team: coordinator
+    services.service_record_decline(records=[records[2]], by=leader, reason="未到场")
+    correction = services.correction_request(
+        record=records[0],
+        user=vuser,
+        reason="晚到一小时",
+        proposed_started_at=records[0].started_at + datetime.timedelta(hours=1),
+    )
+    services.correction_decide(correction=correction, by=leader, accept=True)
+    services.service_record_approve(records=[records[0]], by=leader)  # approved again, 2 h now
+
+    kept = _tallies()
+    services.hours_tally_rebuild()
+    recount = _tallies()
+    assert kept == recount
+    kinds, months = kept
+    assert sum(hours for hours, _n in kinds.values()) == Decimal("2.00") + Decimal("3.00") + Decimal("3.00")
+    assert sum(n for _h, n in months.values()) == 3
+
+
 # ------------------------------------------------------------------------------
 # Stars
 # ------------------------------------------------------------------------------
