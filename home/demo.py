@@ -18,7 +18,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from home import demo_content
+from home import demo_content, services
 from home.models import (
     ArticleIndexPage,
     ArticlePage,
@@ -66,7 +66,7 @@ TIPS = {
     ],
 }
 
-REVIEWER_GROUP = "reviewer"
+REVIEWER_GROUP = services.REVIEWER_GROUP
 REVIEWER_USERNAME = "reviewer"
 WORKFLOW_NAME = "宣传内容审核发布"
 

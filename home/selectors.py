@@ -319,3 +319,28 @@ def coverage(*, user, today: datetime.date | None = None) -> tuple[list[Channel]
         for street in streets
     ]
     return channels, rows
+
+
+# --- reviewers --------------------------------------------------------------------------------
+
+
+def reviewer_candidates(*, user, query: str = "", limit: int = 200) -> QuerySet:
+    """Accounts with an area inside ``user``'s area (staff), each with ``is_reviewer``: the list a
+    district administrator assigns reviewers from. One query."""
+    from django.db.models import Exists, OuterRef
+
+    from home.services import REVIEWER_GROUP
+    from portal.models import User
+    from portal.selectors import visible_to
+
+    reviewers = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=REVIEWER_GROUP)
+    accounts = visible_to(User.objects.filter(area__isnull=False), user=user)
+    if query:
+        accounts = accounts.filter(
+            Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query)
+        )
+    return (
+        accounts.select_related("area")
+        .annotate(is_reviewer=Exists(reviewers))
+        .order_by("-is_reviewer", "area__path", "username")[:limit]
+    )

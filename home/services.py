@@ -1,9 +1,10 @@
-"""Writes for the campaign site: search text, target snapshots, hazard reports."""
+"""Writes for the campaign site: search text, target snapshots, hazard reports, reviewers."""
 
 import datetime
 import re
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,8 +16,8 @@ from home.models import HazardReport, PageSearchText, TargetSnapshot
 from home.selfcheck import QUESTIONS_BY_CODE
 from portal import metrics, validators
 from portal.errors import PortalError
-from portal.models import Area, Target
-from portal.selectors import plan_period_current
+from portal.models import Area, Role, Target, User
+from portal.selectors import plan_period_current, visible_to
 from portal.services import audit_log
 
 TEXT_FIELDS = ("introduction", "summary", "audience_framing", "location")
@@ -129,3 +130,38 @@ def hazard_report_create(
         actor=None, action="home.hazard_report_create", target=report, area=area, data={"hazards": codes}
     )
     return report
+
+
+# --- review workflow ----------------------------------------------------------------------------
+
+REVIEWER_GROUP = "reviewer"
+
+
+@transaction.atomic
+def reviewer_set(*, user: User, is_reviewer: bool, by: User) -> User:
+    """Make ``user`` a reviewer (审核员) of campaign content, or stop them being one.
+
+    A reviewer is a member of the plain Django group ``reviewer``, the group the review workflow's
+    approval task asks (``home.demo.seed_workflow``). Only a district administrator (or a
+    superuser) may change it, and only for accounts whose area lies in their own area; residents
+    and volunteers without an area cannot review. Audited (``home.reviewer.assigned``/``removed``).
+    """
+    if not (by.is_superuser or Role.DISTRICT_ADMIN in by.role_codes):
+        raise PortalError(_("Only a district administrator assigns reviewers."), code="REVIEWER_NOT_ALLOWED")
+    if user.area_id is None:
+        raise PortalError(_("A reviewer needs an area of responsibility."), code="REVIEWER_NEEDS_AREA")
+    if not visible_to(User.objects.filter(pk=user.pk), user=by).exists():
+        raise PortalError(_("This account is outside your area."), code="REVIEWER_OUT_OF_AREA")
+    group, _created = Group.objects.get_or_create(name=REVIEWER_GROUP)
+    if is_reviewer:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    user.__dict__.pop("_role_codes", None)
+    audit_log(
+        actor=by,
+        action="home.reviewer.assigned" if is_reviewer else "home.reviewer.removed",
+        target=user,
+        area=user.area,
+    )
+    return user

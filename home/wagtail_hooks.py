@@ -1,10 +1,12 @@
-"""Campaign site in the Wagtail admin: hazard reports (scoped by street) and the 五进 coverage view."""
+"""Campaign site in the Wagtail admin: hazard reports (scoped by street), the 五进 coverage view and
+the reviewers of campaign content."""
 
 import io
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,8 +15,9 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
-from home import selectors
+from home import selectors, services
 from home.models import HazardReport
+from portal.errors import PortalError
 from portal.wagtail_hooks import ScopedViewSet
 
 COVERAGE_PERMISSION = "wagtailadmin.access_admin"
@@ -109,9 +112,52 @@ def _coverage_xlsx(channels, rows) -> HttpResponse:
     return response
 
 
+REVIEWERS_PERMISSION = "portal.change_user"
+
+
+def reviewers_view(request):
+    """A district administrator makes staff of their district reviewers (审核员) of campaign
+    content, or stops them being one (``home.services.reviewer_set``)."""
+    if not request.user.has_perm(REVIEWERS_PERMISSION):
+        raise PermissionDenied
+    if request.method == "POST":
+        account = get_object_or_404(
+            selectors.reviewer_candidates(user=request.user, limit=None), pk=request.POST.get("user")
+        )
+        is_reviewer = request.POST.get("is_reviewer") == "1"
+        try:
+            services.reviewer_set(user=account, is_reviewer=is_reviewer, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            if is_reviewer:
+                messages.success(
+                    request, _("%(name)s is now a reviewer.") % {"name": account.get_full_name() or account}
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is no longer a reviewer.") % {"name": account.get_full_name() or account},
+                )
+        return redirect("home_reviewers")
+    query = request.GET.get("q", "").strip()[:50]
+    return render(
+        request,
+        "home/admin/reviewers.html",
+        {
+            "accounts": selectors.reviewer_candidates(user=request.user, query=query),
+            "query": query,
+            "header_title": _("Content reviewers"),
+        },
+    )
+
+
 @hooks.register("register_admin_urls")
 def register_coverage_url():
-    return [path("campaign/coverage/", coverage_view, name="home_coverage")]
+    return [
+        path("campaign/coverage/", coverage_view, name="home_coverage"),
+        path("campaign/reviewers/", reviewers_view, name="home_reviewers"),
+    ]
 
 
 class CoverageMenuItem(MenuItem):
@@ -123,4 +169,16 @@ class CoverageMenuItem(MenuItem):
 def register_coverage_menu_item():
     return CoverageMenuItem(
         gettext_lazy("五进 coverage"), reverse("home_coverage"), icon_name="table", order=900
+    )
+
+
+class ReviewersMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(REVIEWERS_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_reviewers_menu_item():
+    return ReviewersMenuItem(
+        gettext_lazy("Content reviewers"), reverse("home_reviewers"), icon_name="tasks", order=910
     )
