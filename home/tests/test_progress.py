@@ -87,3 +87,42 @@ def test_daily_task_is_on_the_beat_schedule():
 
     entry = app.conf.beat_schedule["home-target-snapshots-daily"]
     assert entry["task"] == "home.tasks.target_snapshots_take"
+
+
+def test_every_target_of_the_demo_sites_is_measured_by_its_module(client, seed_output):
+    """No metric of a district with a site is left unregistered: the home page and the progress
+    page show a counted value for each (the demo seeds volunteers, role models, trainees and
+    learners); the JSON agrees with the metric functions of the modules."""
+    from django.utils import timezone
+
+    from courses import selectors as courses_selectors
+    from portal.models import Area
+    from training import selectors as training_selectors
+    from volunteers import selectors as volunteers_selectors
+
+    year = timezone.localdate().year
+    counted_by = {
+        Metric.REGISTERED_VOLUNTEERS: volunteers_selectors.registered_volunteers_count,
+        Metric.VOLUNTEER_ROLE_MODELS: volunteers_selectors.role_models_count,
+        Metric.TRAINEES_PASSED_PER_YEAR: training_selectors.trainees_passed_count,
+        Metric.TRAINEES_TRAINED_PER_YEAR: training_selectors.trainees_trained_count,
+        Metric.LEARNER_SHARE: courses_selectors.learner_share,
+        Metric.AWARENESS_RATE: courses_selectors.awareness_rate_value,
+    }
+    for code, host in (("xc", "localhost"), ("hp", "heping.localhost")):
+        district = Area.objects.get(code=code)
+        rows = client.get("/api/v1/stats/targets", {"district": code}).json()
+        assert rows
+        for row in rows:
+            expected = counted_by[row["metric"]](district=district, year=year)
+            assert row["actual"] is not None, row
+            assert Decimal(row["actual"]) == Decimal(expected), row
+        home = client.get("/", HTTP_HOST=host).content.decode()
+        progress = client.get("/campaign/progress/", HTTP_HOST=host).content.decode()
+        assert 'class="target__pending"' not in home
+        assert "尚未统计" not in progress
+        assert progress.count('class="progress-row"') == len(rows)
+    xc_rows = client.get("/api/v1/stats/targets", {"district": "xc"}).json()
+    xc = {row["metric"]: Decimal(row["actual"]) for row in xc_rows}
+    assert xc[Metric.REGISTERED_VOLUNTEERS] > 0
+    assert xc[Metric.TRAINEES_PASSED_PER_YEAR] > 0
