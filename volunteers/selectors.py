@@ -76,19 +76,30 @@ class MyHours:
     star_level: int
     next_star_hours: Decimal | None
     thresholds: tuple[Decimal, ...] = field(default_factory=tuple)
+    page: int = 1
+    has_older: bool = False
 
 
-def my_hours(*, user: User, limit: int = 200) -> MyHours | None:
-    """The volunteer's records (newest first, at most ``limit``) with their state, the approved
-    and pending totals and the hours to the next star: four queries whatever the history."""
-    profile = volunteer_profile_for(user=user)
+def my_hours(
+    *, user: User, limit: int = 200, page: int = 1, profile: VolunteerProfile | None = None
+) -> MyHours | None:
+    """The volunteer's records (newest first, ``limit`` a page, page ``page``) with their state,
+    the approved and pending totals and the hours to the next star: four queries whatever the
+    history (one more row is read to know whether older records follow). ``profile``: the
+    caller's already loaded profile of ``user``, to spare a query."""
+    if profile is None or profile.user_id != user.pk:
+        profile = volunteer_profile_for(user=user)
     if profile is None:
         return None
+    page = max(1, page)
+    offset = (page - 1) * limit
     records = list(
         ServiceRecord.objects.filter(volunteer=profile)
         .select_related("activity", "team", "channel")
-        .order_by("-started_at", "-pk")[:limit]
+        .order_by("-started_at", "-pk")[offset : offset + limit + 1]
     )
+    has_older = len(records) > limit
+    records = records[:limit]
     totals = ServiceRecord.objects.filter(volunteer=profile).aggregate(
         approved=Sum("hours", filter=Q(state=ServiceRecord.State.APPROVED)),
         pending=Sum("hours", filter=Q(state=ServiceRecord.State.PENDING)),
@@ -106,6 +117,8 @@ def my_hours(*, user: User, limit: int = 200) -> MyHours | None:
         star_level=sum(1 for t in thresholds if approved >= t),
         next_star_hours=(upcoming[0] - approved) if upcoming else None,
         thresholds=thresholds,
+        page=page,
+        has_older=has_older,
     )
 
 
@@ -422,21 +435,26 @@ def progress(*, user: User, district: Area, today: datetime.date | None = None) 
     (last 12 months). Everything is counted in the database, scoped to what the user may see:
     a street coordinator gets their street only. A fixed number of queries."""
     today = today or timezone.localdate()
-    profiles = portal_selectors.visible_to(
-        VolunteerProfile.objects.filter(district=district), user=user, area_field="area"
-    )
+    profiles = _scoped(VolunteerProfile.objects.filter(district=district), user=user, district=district)
     year_ago = timezone.now() - datetime.timedelta(days=365)
-    counts = profiles.aggregate(
-        registered=Count("pk", filter=Q(status=VolunteerProfile.Status.APPROVED)),
-        pending=Count("pk", filter=Q(status=VolunteerProfile.Status.PENDING)),
-        active=Count("pk", filter=Q(status=VolunteerProfile.Status.APPROVED, last_served_at__gte=year_ago)),
+    approved = Q(status=VolunteerProfile.Status.APPROVED)
+    per_street_rows = (
+        profiles.values_list("street_id")
+        .annotate(
+            # counting a column of (district, street, status, last_served_at): an index-only scan
+            registered=Count("street", filter=approved),
+            pending=Count("street", filter=Q(status=VolunteerProfile.Status.PENDING)),
+            active=Count("street", filter=approved & Q(last_served_at__gte=year_ago)),
+        )
+        .order_by()
+        .values_list("street_id", "registered", "pending", "active")
     )
-    per_street = dict(
-        profiles.filter(status=VolunteerProfile.Status.APPROVED)
-        .values_list("street_id")
-        .annotate(n=Count("pk"))
-        .values_list("street_id", "n")
-    )
+    per_street, counts = {}, {"registered": 0, "pending": 0, "active": 0}
+    for street_id, registered, pending, active in per_street_rows:  # one query, totals summed here
+        per_street[street_id] = registered
+        counts["registered"] += registered
+        counts["pending"] += pending
+        counts["active"] += active
     streets = _visible_streets(user=user, district=district)
     by_street = [
         StreetProgress(
@@ -454,8 +472,8 @@ def progress(*, user: User, district: Area, today: datetime.date | None = None) 
         )
     # Hours come from the aggregates the services keep (HoursTally, MonthlyHoursTally), not
     # from the records: a few thousand rows per district whatever the number of records.
-    tallies = portal_selectors.visible_to(
-        HoursTally.objects.filter(area__path__startswith=district.path), user=user, area_field="area"
+    tallies = _scoped(
+        HoursTally.objects.filter(area__path__startswith=district.path), user=user, district=district
     )
     type_labels = dict(ActivityType.choices)
     by_type = [
@@ -477,10 +495,10 @@ def progress(*, user: User, district: Area, today: datetime.date | None = None) 
         .values_list("name", "h", "n")
     ]
     first_month = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
-    months = portal_selectors.visible_to(
+    months = _scoped(
         MonthlyHoursTally.objects.filter(area__path__startswith=district.path, month__gte=first_month),
         user=user,
-        area_field="area",
+        district=district,
     )
     by_month = [
         (m, v or Decimal(0))
@@ -502,6 +520,17 @@ def progress(*, user: User, district: Area, today: datetime.date | None = None) 
         hours_by_channel=by_channel,
         hours_by_month=by_month,
     )
+
+
+def _scoped(queryset: QuerySet, *, user: User, district: Area, area_field: str = "area") -> QuerySet:
+    """``visible_to`` for a queryset already restricted to ``district``: staff of the whole
+    district (or above) need no area filter, which spares the dashboard a join per query."""
+    if user.is_authenticated and user.is_superuser:
+        return queryset
+    scope = portal_selectors.user_scope_area(user=user)
+    if scope is not None and district.path.startswith(scope.path):
+        return queryset
+    return portal_selectors.visible_to(queryset, user=user, area_field=area_field)
 
 
 def _visible_streets(*, user: User, district: Area) -> list[Area]:

@@ -140,7 +140,7 @@ def test_progress_query_count_is_flat(
     a = factories.approved_volunteer(street=street, approver=street_coordinator)
     _records(a, team, 2, approver=leader)
     district_admin.__dict__.pop("_role_codes", None)
-    with django_assert_num_queries(9) as small:
+    with django_assert_num_queries(8) as small:
         selectors.progress(user=district_admin, district=district)
     for _ in range(5):
         p = factories.approved_volunteer(street=street, approver=street_coordinator)

@@ -399,6 +399,21 @@ def test_my_hours_query_count_is_flat(client, vuser, profile, team):
     assert _count_queries(client, url) == small
 
 
+def test_my_hours_pages_through_a_long_history(client, vuser, profile, team):
+    for day in range(32):
+        _record(profile, team=team, days_ago=day + 1)
+    client.force_login(vuser)
+    url = reverse("volunteers:my_hours")
+
+    first = client.get(url).content.decode()
+    assert "?page=2" in first
+    assert first.count('class="vol-list__title"') == 30
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count('class="vol-list__title"') == 2
+    assert "?page=1" in second and "?page=3" not in second
+    assert client.get(url, {"page": "x"}).status_code == 200
+
+
 def test_roster_query_count_is_flat(client, street, community, street_coordinator, profile):
     client.force_login(street_coordinator)
     url = reverse("volunteers:roster")
