@@ -46,6 +46,7 @@ def _learner(request: HttpRequest, *, create: bool):
     learner = services.learner_by_key(anonymous_key=key) if key else None
     if learner is None and create:
         learner = services.learner_resolve(user=None, session={})
+        learner.is_new = True
     return learner
 
 
@@ -186,7 +187,8 @@ def attempt_start(request, quiz_id: int):
     if quiz is None:
         return Status(404, {"code": "QUIZ_NOT_AVAILABLE", "message": _("This quiz is not available.")})
     learner = _learner(request, create=True)
-    attempt = services.attempt_start(learner=learner, quiz=quiz)
+    # A learner made by this very request has no attempt to resume: skip looking for one.
+    attempt = services.attempt_start(learner=learner, quiz=quiz, resume=not getattr(learner, "is_new", False))
     payload = selectors.attempt_payload(attempt=attempt)
     payload["learner_key"] = learner.anonymous_key
     return Status(201, payload)
@@ -210,8 +212,11 @@ def attempt_submit(request, attempt_id: int, body: SubmitIn):
     submit of the same attempt returns the first result and changes nothing. Errors:
     ATTEMPT_NOT_FOUND, ATTEMPT_LATE, ANSWERS_INVALID, ANSWER_UNKNOWN_QUESTION,
     ANSWER_UNKNOWN_OPTION, RATE_LIMITED."""
-    learner, attempt = _own_attempt(request, attempt_id)
-    attempt = services.attempt_submit(learner=learner, attempt_id=attempt.pk, answers=body.answers)
+    learner = _learner(request, create=False)
+    if learner is None:
+        raise NotFound(_("This attempt was not found."), code="ATTEMPT_NOT_FOUND")
+    # The service finds (and locks) the attempt among this learner's own: ATTEMPT_NOT_FOUND otherwise.
+    attempt = services.attempt_submit(learner=learner, attempt_id=attempt_id, answers=body.answers)
     return Status(200, selectors.attempt_result(attempt=attempt))
 
 

@@ -13,7 +13,9 @@ class CoursesConfig(AppConfig):
         from portal import metrics, roles
         from portal.models import Metric, Role
 
-        from . import selectors, signals  # noqa: F401 - connects the log-in and person_identified receivers
+        from . import selectors, signals  # the log-in and person_identified receivers connect on import
+
+        signals.connect_content_receivers()
 
         metrics.register(Metric.LEARNER_SHARE, selectors.learner_share)
         metrics.register(Metric.AWARENESS_RATE, selectors.awareness_rate_value)

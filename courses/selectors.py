@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from portal.models import Area, User
 from portal.selectors import areas_visible_to, streets_of
 
+from . import caching
 from .models import (
     Attempt,
     AttemptAnswer,
@@ -22,8 +23,6 @@ from .models import (
     Learner,
     LessonPage,
     LessonProgress,
-    Question,
-    QuestionOption,
     QuizPage,
     QuizRound,
 )
@@ -95,17 +94,11 @@ def quizzes_open(*, district: Area | None = None, now=None) -> list[dict]:
 def attempt_payload(*, attempt: Attempt, now=None) -> dict:
     """What the browser gets to take the attempt: the drawn questions in the stored order with
     options in the stored shuffled order, ids and texts only. NEVER the correct options or the
-    explanation (those come from ``attempt_result`` after submitting). Two queries whatever the
-    number of questions."""
+    explanation (those come from ``attempt_result`` after submitting). The texts come from
+    ``caching.question_details``: no query once this process has seen the questions, two before."""
     now = now or timezone.now()
     question_ids = [item["q"] for item in attempt.drawn]
-    questions = {
-        q["pk"]: q for q in Question.objects.filter(pk__in=question_ids).values("pk", "kind", "text")
-    }
-    option_ids = [o for item in attempt.drawn for o in item["o"]]
-    options = {
-        o["pk"]: o["text"] for o in QuestionOption.objects.filter(pk__in=option_ids).values("pk", "text")
-    }
+    details = caching.question_details(question_ids)
     quiz = attempt.quiz
     return {
         "attempt_id": attempt.pk,
@@ -122,12 +115,16 @@ def attempt_payload(*, attempt: Attempt, now=None) -> dict:
             {
                 "id": item["q"],
                 "number": n,
-                "kind": questions[item["q"]]["kind"],
-                "text": questions[item["q"]]["text"],
-                "options": [{"id": o, "text": options[o]} for o in item["o"] if o in options],
+                "kind": details[item["q"]].kind,
+                "text": details[item["q"]].text,
+                "options": [
+                    {"id": o, "text": details[item["q"]].options[o]}
+                    for o in item["o"]
+                    if o in details[item["q"]].options
+                ],
             }
             for n, item in enumerate(attempt.drawn, start=1)
-            if item["q"] in questions
+            if item["q"] in details
         ],
     }
 
@@ -139,19 +136,20 @@ def attempt_result(*, attempt: Attempt) -> dict:
         raise ValueError("attempt not submitted")
     payload = attempt_payload(attempt=attempt)
     question_ids = [item["q"] for item in attempt.drawn]
-    explanations = dict(Question.objects.filter(pk__in=question_ids).values_list("pk", "explanation"))
-    correct: dict[int, list[int]] = {}
-    for question_id, option_id in QuestionOption.objects.filter(
-        question_id__in=question_ids, is_correct=True
-    ).values_list("question_id", "pk"):
-        correct.setdefault(question_id, []).append(option_id)
-    answers = {a.question_id: a for a in AttemptAnswer.objects.filter(attempt=attempt)}
+    details = caching.question_details(question_ids)
+    answers = {
+        question_id: (selected, is_correct)
+        for question_id, selected, is_correct in AttemptAnswer.objects.filter(attempt=attempt).values_list(
+            "question_id", "selected", "is_correct"
+        )
+    }
     for question in payload["questions"]:
-        answer = answers.get(question["id"])
-        question["selected"] = answer.selected if answer else []
-        question["is_correct"] = bool(answer and answer.is_correct)
-        question["correct"] = sorted(correct.get(question["id"], []))
-        question["explanation"] = explanations.get(question["id"], "")
+        selected, is_correct = answers.get(question["id"], ([], False))
+        detail = details[question["id"]]
+        question["selected"] = selected
+        question["is_correct"] = is_correct
+        question["correct"] = sorted(detail.correct)
+        question["explanation"] = detail.explanation
     payload.update(
         {
             "score": attempt.score,
@@ -468,14 +466,12 @@ def quiz_learner_status(*, quiz: QuizPage, learner: Learner | None, now=None) ->
     from .models import AttemptQuota
 
     now = now or timezone.now()
-    rounds = list(QuizRound.objects.filter(quiz=quiz))
-    current = next(
-        (
-            r
-            for r in rounds
-            if (r.starts_at is None or r.starts_at <= now) and (r.ends_at is None or now < r.ends_at)
-        ),
-        None,
+    rounds = caching.draw_plan(quiz=quiz).rounds
+    info = next((r for r in rounds if r.is_open(now)), None)
+    current = (
+        QuizRound(pk=info.pk, quiz_id=quiz.pk, name=info.name, starts_at=info.starts_at, ends_at=info.ends_at)
+        if info is not None
+        else None
     )
     is_open = current is not None or not rounds
     used = 0

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.errors import NotFound, PortalError
 from portal.models import Area, CertificateKind, User
 
+from . import caching
 from .models import (
     Attempt,
     AttemptAnswer,
@@ -299,30 +299,43 @@ def quiz_round_current(*, quiz: QuizPage, now: datetime.datetime | None = None) 
     (``常年``, no dates) is created on first use. Raises ``QUIZ_CLOSED`` when rounds exist and
     none is open."""
     now = now or timezone.now()
-    rounds = list(QuizRound.objects.filter(quiz=quiz))
+    rounds = caching.draw_plan(quiz=quiz).rounds
     if not rounds:
         round_, _created = QuizRound.objects.get_or_create(quiz=quiz, name="常年")
+        caching.content_changed()
         return round_
-    for round_ in sorted(
-        rounds, key=lambda r: r.starts_at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
-    ):
-        if (round_.starts_at is None or round_.starts_at <= now) and (
-            round_.ends_at is None or now < round_.ends_at
-        ):
-            return round_
+    earliest = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    for info in sorted(rounds, key=lambda r: r.starts_at or earliest):
+        if info.is_open(now):
+            return QuizRound(
+                pk=info.pk, quiz_id=quiz.pk, name=info.name, starts_at=info.starts_at, ends_at=info.ends_at
+            )
     raise PortalError(_("This quiz has no round open at the moment."), code="QUIZ_CLOSED")
 
 
-def _question_pool(*, quiz: QuizPage, district_id: int | None) -> list[int]:
-    from django.db.models import Q
+def _quota_take(*, learner_id: int, quiz_id: int, round_id: int, limit: int) -> int | None:
+    """Take one attempt from the (learner, quiz, round) counter in ONE statement: insert it at 1,
+    or add 1 while ``used < limit`` (the conflicting row is locked by the upsert, so racing starts
+    queue up); returns the attempt number, or None when the round's attempts are used up. The
+    check constraint ``used <= allowed`` backs it. Raw SQL because the ORM has no conditional
+    upsert; the statement is the same on PostgreSQL and SQLite (≥ 3.35) but for GREATEST/MAX."""
+    from django.db import connection
 
-    pool = Question.objects.filter(is_active=True).filter(
-        Q(district__isnull=True) | Q(district_id=district_id)
+    table = connection.ops.quote_name(AttemptQuota._meta.db_table)
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    # Only the quoted table name and a function name are interpolated; the values are parameters.
+    sql = " ".join(
+        [
+            f"INSERT INTO {table} (learner_id, quiz_id, round_id, used, allowed) VALUES (%s, %s, %s, 1, %s)",  # noqa: S608
+            "ON CONFLICT (learner_id, quiz_id, round_id) DO UPDATE",
+            f"SET used = {table}.used + 1, allowed = {greatest}({table}.allowed, excluded.allowed)",
+            f"WHERE {table}.used < excluded.allowed RETURNING used",
+        ]
     )
-    topic_ids = list(Topic.objects.filter(quizzes=quiz).values_list("pk", flat=True))
-    if topic_ids:
-        pool = pool.filter(topics__in=topic_ids)
-    return sorted(set(pool.values_list("pk", flat=True)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [learner_id, quiz_id, round_id, limit])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def attempt_start(
@@ -343,12 +356,11 @@ def attempt_start(
 
     Errors: QUIZ_NOT_AVAILABLE, QUIZ_CLOSED, QUIZ_BANK_TOO_SMALL, ATTEMPTS_EXHAUSTED, RATE_LIMITED.
     """
-    from django.db.models.functions import Greatest
-
     now = now or timezone.now()
     rng = rng or random.SystemRandom()
     if not quiz.live:
         raise NotFound(_("This quiz is not available."), code="QUIZ_NOT_AVAILABLE")
+    plan = caching.draw_plan(quiz=quiz)
     round_ = quiz_round_current(quiz=quiz, now=now)
     if resume:
         open_attempt = (
@@ -361,36 +373,25 @@ def attempt_start(
         if open_attempt is not None:
             return open_attempt
     _rate_limit(learner=learner, action="start")
-    district_id = page_district_id(page=quiz)
-    pool = _question_pool(quiz=quiz, district_id=district_id)
-    if len(pool) < quiz.question_count:
+    district_id = plan.district_id
+    if len(plan.pool) < quiz.question_count:
         raise PortalError(
             _("The question bank has too few questions for this quiz."), code="QUIZ_BANK_TOO_SMALL"
         )
-    picked = rng.sample(pool, quiz.question_count)
-    options: dict[int, list[int]] = {}
-    for question_id, option_id in QuestionOption.objects.filter(question_id__in=picked).values_list(
-        "question_id", "pk"
-    ):
-        options.setdefault(question_id, []).append(option_id)
+    picked = rng.sample(plan.pool, quiz.question_count)
+    details = caching.question_details(picked)
     drawn = []
     for question_id in picked:
-        order = list(options.get(question_id, []))
+        order = list(details[question_id].options) if question_id in details else []
         rng.shuffle(order)
         drawn.append({"q": question_id, "o": order})
     limit = quiz.attempts_per_round
     with transaction.atomic():
-        quota, _created = AttemptQuota.objects.get_or_create(
-            learner=learner, quiz=quiz, round=round_, defaults={"allowed": limit}
-        )
-        bumped = AttemptQuota.objects.filter(pk=quota.pk, used__lt=limit).update(
-            used=F("used") + 1, allowed=Greatest(F("allowed"), limit)
-        )
-        if not bumped:
+        number = _quota_take(learner_id=learner.pk, quiz_id=quiz.pk, round_id=round_.pk, limit=limit)
+        if number is None:
             raise PortalError(
                 _("You have used all %(n)s attempts of this round.") % {"n": limit}, code="ATTEMPTS_EXHAUSTED"
             )
-        number = AttemptQuota.objects.values_list("used", flat=True).get(pk=quota.pk)
         attempt = Attempt.objects.create(
             learner=learner,
             quiz=quiz,
@@ -461,16 +462,14 @@ def attempt_submit(
                 raise PortalError(_("Time was up before this attempt was handed in."), code="ATTEMPT_LATE")
             chosen = _normalise_answers(attempt=attempt, answers=answers)
             question_ids = [item["q"] for item in attempt.drawn]
-            correct: dict[int, set[int]] = {q: set() for q in question_ids}
-            for question_id, option_id in QuestionOption.objects.filter(
-                question_id__in=question_ids, is_correct=True
-            ).values_list("question_id", "pk"):
-                correct[question_id].add(option_id)
+            details = caching.question_details(question_ids)
             rows = []
             right = 0
             for question_id in question_ids:
+                if question_id not in details:  # deleted from the bank since: counts as wrong
+                    continue
                 selected = chosen.get(question_id, [])
-                ok = bool(selected) and set(selected) == correct[question_id]
+                ok = bool(selected) and set(selected) == details[question_id].correct
                 right += ok
                 rows.append(
                     AttemptAnswer(attempt=attempt, question_id=question_id, selected=selected, is_correct=ok)
@@ -484,7 +483,8 @@ def attempt_submit(
             attempt.too_fast = (now - attempt.started_at).total_seconds() < quiz.min_seconds
             attempt.save(update_fields=["correct_count", "score", "passed", "submitted_at", "too_fast"])
             if attempt.passed:
-                course = CoursePage.objects.parent_of(quiz).first()
+                course_id = caching.draw_plan(quiz=quiz).course_id
+                course = CoursePage.objects.filter(pk=course_id).first() if course_id else None
                 if course is not None:
                     course_completion_check(learner=learner, course=course)
     except IntegrityError:
@@ -594,6 +594,7 @@ def question_save(
     for option in existing[len(options) :]:
         if not AttemptAnswer.objects.filter(question=question).exists():
             option.delete()
+    caching.content_changed()
     return question, created
 
 

@@ -25,3 +25,51 @@ def issue_pending_certificates(sender, *, person, user, **kwargs) -> None:
     from courses.services import course_certificates_issue_pending
 
     course_certificates_issue_pending(user=user)
+
+
+# ------------------------------------------------------------------------------
+# The quiz memo (courses/caching.py): any change to what a draw or a grading reads, from the
+# services or from an admin edit, replaces the content token so every process rebuilds.
+# ------------------------------------------------------------------------------
+def _content_changed(sender, **kwargs) -> None:
+    from courses.caching import content_changed
+
+    content_changed()
+
+
+def _page_changed(sender, instance=None, **kwargs) -> None:
+    from courses.models import CourseIndexPage, CoursePage, QuizPage
+
+    page = instance if instance is not None else kwargs.get("page")
+    if isinstance(getattr(page, "specific_deferred", page), CourseIndexPage | CoursePage | QuizPage):
+        _content_changed(sender)
+
+
+def connect_content_receivers() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    from courses.models import (
+        CourseIndexPage,
+        CoursePage,
+        Question,
+        QuestionOption,
+        QuizPage,
+        QuizRound,
+        Topic,
+    )
+
+    for model in (Question, QuestionOption, Topic, QuizRound):
+        uid = f"courses.content.{model._meta.model_name}"
+        post_save.connect(_content_changed, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(_content_changed, sender=model, dispatch_uid=f"{uid}.delete")
+    for through in (Question.topics.through, QuizPage.topics.through):
+        m2m_changed.connect(
+            _content_changed, sender=through, dispatch_uid=f"courses.content.{through.__name__}"
+        )
+    for model in (CourseIndexPage, CoursePage, QuizPage):
+        uid = f"courses.content.{model._meta.model_name}"
+        page_published.connect(_content_changed, sender=model, dispatch_uid=f"{uid}.published")
+        page_unpublished.connect(_content_changed, sender=model, dispatch_uid=f"{uid}.unpublished")
+        post_delete.connect(_content_changed, sender=model, dispatch_uid=f"{uid}.deleted")
+    post_page_move.connect(_page_changed, dispatch_uid="courses.content.page_moved")

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_seed_builds_the_catalogue_and_is_idempotent():
     from home.demo import seed_home_pages
     from portal.demo import seed_kernel
+    from portal.tests.factories import wagtail_root
 
+    wagtail_root()  # put back if a transactional test's flush removed it
     seed_kernel()
     seed_home_pages()
     started = time.monotonic()

@@ -332,3 +332,56 @@ def test_open_attempt_expired_is_not_resumed(index, bank):
     later = services.attempt_start(learner=learner, quiz=quiz, now=NOW + datetime.timedelta(minutes=16))
     assert later.pk != first.pk and later.attempt_no == 2
     assert timezone.is_aware(later.deadline)
+
+
+def test_edits_reach_the_next_draw_and_grading_despite_the_quiz_memo(index):
+    """courses/caching.py keeps draw plans and question texts in the process: a bank edit through
+    the service, an admin-style direct save, a new round and a deactivated question all show at
+    the next request."""
+    from courses.models import Question, QuestionOption, QuizRound
+
+    QuestionFactory(code="M1")
+    QuestionFactory(code="M2")
+    quiz = quiz_page(parent=index, question_count=2, min_seconds=0)
+    learner = anon()
+    first = services.attempt_start(learner=learner, quiz=quiz, now=NOW)
+    selectors.attempt_payload(attempt=first)  # the memo now holds both questions
+    services.question_save(
+        code="M1",
+        kind="single",
+        text="改过的题面：火警电话？",
+        explanation="改过的解析。",
+        options=[("119", False), ("110", False), ("120", False), ("122", True)],
+    )
+    m1 = Question.objects.get(code="M1")
+    texts = {q["id"]: q["text"] for q in selectors.attempt_payload(attempt=first)["questions"]}
+    assert texts[m1.pk] == "改过的题面：火警电话？"
+    # An admin edit saving an option directly (no service): M2's right answer moves to "110".
+    m2 = Question.objects.get(code="M2")
+    for option in QuestionOption.objects.filter(question=m2):
+        option.is_correct = option.text == "110"
+        option.save()
+    answers = {
+        str(m1.pk): [QuestionOption.objects.get(question=m1, text="122").pk],
+        str(m2.pk): [QuestionOption.objects.get(question=m2, text="110").pk],
+    }
+    graded = services.attempt_submit(learner=learner, attempt_id=first.pk, answers=answers, now=NOW)
+    assert graded.score == 100
+    result = selectors.attempt_result(attempt=graded)
+    assert {q["explanation"] for q in result["questions"] if q["id"] == m1.pk} == {"改过的解析。"}
+    # A deactivated question leaves the pool: the quiz of two now has too few.
+    m2.is_active = False
+    m2.save()
+    with pytest.raises(PortalError) as small:
+        services.attempt_start(learner=anon(), quiz=quiz, now=NOW)
+    assert small.value.code == "QUIZ_BANK_TOO_SMALL"
+    # A round added in the admin closes the quiz outside its dates at once.
+    m2.is_active = True
+    m2.save()
+    QuizRound.objects.create(quiz=quiz, name="119消防宣传月", starts_at=NOW + datetime.timedelta(days=1))
+    standing = QuizRound.objects.get(quiz=quiz, name="常年")
+    standing.ends_at = NOW - datetime.timedelta(days=1)
+    standing.save()
+    with pytest.raises(PortalError) as closed:
+        services.attempt_start(learner=anon(), quiz=quiz, now=NOW)
+    assert closed.value.code == "QUIZ_CLOSED"
