@@ -325,11 +325,13 @@ def annual_counts(*, area: Area, year: int) -> AnnualCounts:
     if area.level != Area.Level.DISTRICT:
         return annual_counts_recount(area=area, year=year)
     counts = AnnualCounts(area=area, year=year)
-    rows: dict[str, list[Tally]] = {}
-    for row in Tally.objects.filter(district=area, year=year, trained__gt=0).order_by("dimension", "key"):
+    rows: dict[str, list] = {}
+    fields = ("dimension", "key", "trained", "passed", "fire", "hydrant")
+    tally = Tally.objects.filter(district=area, year=year, trained__gt=0).order_by("dimension", "key")
+    for row in tally.values_list(*fields, named=True):
         rows.setdefault(row.dimension, []).append(row)
 
-    def measures(row: Tally) -> dict:
+    def measures(row) -> dict:
         return {"trained": row.trained, "passed": row.passed, "fire": row.fire, "hydrant": row.hydrant}
 
     for row in rows.get(Tally.Dimension.TOTAL, []):

@@ -777,10 +777,8 @@ def _evaluate_booking(*, booking: Booking, session: Session | None, scanned_by: 
     booking.checked_in_at = now
     booking.checked_in_by = scanned_by
     booking.offer_expires_at = None
-    with tally.tallied([booking.person_id]):
-        booking.save(
-            update_fields=["status", "checked_in_at", "checked_in_by", "offer_expires_at", "updated_at"]
-        )
+    booking.save(update_fields=["status", "checked_in_at", "checked_in_by", "offer_expires_at", "updated_at"])
+    tally.checked_in(booking)  # the person row is locked with the booking (_redeem)
     return CheckInResult(
         "ok",
         _("Checked in: %(name)s") % {"name": name},
@@ -872,7 +870,7 @@ def _redeem(*, code, session, booking, scanned_by, now) -> CheckInResult:
     else:
         booking_id = booking.pk
     booking = (
-        Booking.objects.select_for_update(of=("self",))
+        Booking.objects.select_for_update(of=("self", "person"))
         .select_related("person", "session", "session__venue", "session__area")
         .filter(pk=booking_id)
         .first()

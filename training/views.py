@@ -20,6 +20,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -752,6 +754,10 @@ def _dashboard_area(user) -> Area | None:
     return portal_selectors.user_scope_area(user=user)
 
 
+def _count(value) -> str:
+    return "" if value is None else str(int(value))
+
+
 def _section(key: str, title: str, first_col: str, rows: list[dict], *, horizontal: bool = False) -> dict:
     chart = {
         "type": "bar",
@@ -763,11 +769,23 @@ def _section(key: str, title: str, first_col: str, rows: list[dict], *, horizont
         ],
     }
     height = max(16, 2 * len(rows) + 6) if horizontal else 18
+    # A district has hundreds of streets and venues: the rows are joined here (escaped) rather
+    # than looped in the template, which costs ~10× more per cell.
+    cells = ("trained", "passed", "fire", "hydrant")
+    body = mark_safe(  # noqa: S308 - the label is escaped; the other cells are our own integers
+        "".join(
+            f'<tr><th scope="row">{escape(row["label"])}</th>'
+            + "".join(f'<td class="num">{_count(row.get(cell))}</td>' for cell in cells)
+            + "</tr>"
+            for row in rows
+        )
+    )
     return {
         "key": key,
         "title": title,
         "first_col": first_col,
         "rows": rows,
+        "body": body,
         "chart": chart,
         "chart_id": f"chart-{key}",
         "height": height,
