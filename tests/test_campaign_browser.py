@@ -48,7 +48,13 @@ def _shot(page, screenshots_dir, name: str) -> None:
 
 def _fits_phone(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"horizontal overflow at 360 px: {width} px wide"
+    wide = page.evaluate(
+        """Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 5)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+    )
+    assert width <= PHONE["width"], f"horizontal overflow at 360 px: {width} px wide: {wide}"
 
 
 def test_home_and_hub_on_a_phone(phone, demo_site, screenshots_dir):
@@ -165,4 +171,34 @@ def test_progress_page_draws_its_chart(phone, demo_site, screenshots_dir):
     assert phone.evaluate("typeof Chart") == "function"
     assert phone.evaluate("Chart.getChart('progress-chart').data.datasets.length") == 3
     _shot(phone, screenshots_dir, "campaign-progress-phone-360.png")
+    assert phone.js_errors == []
+
+
+def test_large_text_switch_sticks_across_pages(phone, demo_site, screenshots_dir):
+    """适老化: one tap on 大字模式 enlarges every page, and the choice is remembered."""
+    phone.goto(demo_site + "/", wait_until="load")
+    root_size = "parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    normal = phone.evaluate(root_size)
+    switch = phone.get_by_role("button", name="大字模式")
+    assert switch.get_attribute("aria-pressed") == "false"
+    assert switch.bounding_box()["height"] >= 44
+
+    switch.click()
+
+    assert switch.get_attribute("aria-pressed") == "true"
+    large = phone.evaluate(root_size)
+    assert large >= normal * 1.2
+    _fits_phone(phone)
+    _shot(phone, screenshots_dir, "campaign-large-text-phone-360.png")
+    phone.locator("a.hub-link", has_text="进家庭").click()
+    phone.wait_for_load_state("load")
+    assert phone.evaluate(root_size) == large  # remembered on the next page
+    phone.goto(demo_site + "/campaign/tools/self-check/", wait_until="load")
+    assert phone.evaluate(root_size) == large
+    _fits_phone(phone)
+
+    phone.get_by_role("button", name="大字模式").click()
+    assert phone.evaluate(root_size) == normal
+    phone.reload(wait_until="load")
+    assert phone.evaluate(root_size) == normal
     assert phone.js_errors == []
