@@ -88,12 +88,16 @@ def _current() -> dict:
 
 
 def draw_plan(*, quiz) -> DrawPlan:
-    """The quiz's plan (see the module docstring); built with five queries on a miss."""
+    """The quiz's plan (see the module docstring); built with seven queries on a miss (the pool's
+    question details included), none after."""
     memo = _current()
     plan = memo["plans"].get(quiz.pk)
     if plan is None:
         plan = _build_plan(quiz)
         memo["plans"][quiz.pk] = plan
+        # Load the whole pool's texts and answers now (two queries, once), so no later start or
+        # hand-in of this quiz pays a query for a question drawn for the first time.
+        question_details(plan.pool)
     return plan
 
 
