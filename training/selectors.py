@@ -493,7 +493,7 @@ def sessions_by_street_channel(*, streets, since: datetime.datetime, until: date
 
 def targets_for(*, area: Area, year: int) -> list[dict]:
     """The district's training targets and reference lines for the year (two metrics)."""
-    district = Area.objects.get(pk=area.district_id)
+    district = area if area.level == Area.Level.DISTRICT else Area.objects.get(pk=area.district_id)
     period = plan_period_current(district=district, year=year)
     if period is None:
         return []
