@@ -141,3 +141,24 @@ def test_start_and_submit_query_counts_do_not_grow_with_the_bank_or_the_quiz(cli
     large = quiz_page(parent=index, slug="large", question_count=20, min_seconds=0)
     counts_large = _queries(client, large)
     assert counts_small == counts_large
+
+
+def test_the_openapi_schema_documents_the_quiz_and_course_endpoints_without_answers(client):
+    """Fit for a WeChat mini-program: every endpoint of the issue is in the schema, and the schema
+    of a started attempt has no field that could carry a correct answer or an explanation."""
+    schema = client.get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    assert "get" in paths["/api/v1/quizzes"]
+    assert "post" in paths["/api/v1/quizzes/{quiz_id}/attempts"]
+    assert "post" in paths["/api/v1/quizzes/attempts/{attempt_id}/submit"]
+    assert "get" in paths["/api/v1/courses/me/progress"]
+    components = schema["components"]["schemas"]
+
+    def fields(name: str) -> set[str]:
+        return set(components[name]["properties"])
+
+    started = fields("AttemptOut") | fields("QuestionOut") | fields("OptionOut")
+    assert not started & {"correct", "is_correct", "explanation", "score", "passed"}
+    assert {"correct", "explanation", "score", "passed"} <= fields("ReviewedQuestionOut") | fields(
+        "ResultOut"
+    )
