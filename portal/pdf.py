@@ -7,12 +7,13 @@ reportlab would print empty boxes silently, so rendering refuses to start instea
 
 import io
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import qrcode
 from django.conf import settings
 from django.utils.translation import gettext as _
+from PIL import Image
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -86,6 +87,21 @@ def qr_png(data: str, *, box_size: int = 8) -> bytes:
     return buffer.getvalue()
 
 
+SEAL_PIXELS = 320  # 40 mm at ≈ 200 dpi: sharp on paper, light to embed
+
+
+@lru_cache(maxsize=16)
+def _seal_reader(seal_image: bytes) -> ImageReader:
+    """The seal decoded, scaled and split into colour and transparency once per process (a
+    district's seal is the same on every certificate); reportlab reuses the reader's data."""
+    with Image.open(io.BytesIO(seal_image)) as image:
+        image = image.convert("RGBA")
+        image.thumbnail((SEAL_PIXELS, SEAL_PIXELS))
+        reader = ImageReader(image.copy())
+    reader.getRGBData()  # decode now, not on every page
+    return reader
+
+
 def render_certificate(document: CertificateDocument) -> bytes:
     """One A4 page: title, number, label/value blocks, the seal if given, QR code bottom right, footer."""
     font = _font()
@@ -123,7 +139,7 @@ def render_certificate(document: CertificateDocument) -> bytes:
 
     if document.seal_image:
         # 40 mm across, over the issuer's lines, as a stamp is pressed on paper.
-        seal = ImageReader(io.BytesIO(document.seal_image))
+        seal = _seal_reader(document.seal_image)
         size = 40 * mm
         pdf.drawImage(
             seal, 95 * mm, last_block_top - size + 6 * mm, size, size, mask="auto", preserveAspectRatio=True
