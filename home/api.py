@@ -2,9 +2,11 @@
 
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.utils import timezone
 from ninja import Router, Schema
 
+from home import cache as fragments
 from home import selectors
 from portal.models import Area
 
@@ -27,10 +29,16 @@ class TargetStatOut(Schema):
 @router.get("/targets", response=list[TargetStatOut], summary="Plan targets and their live values")
 def targets(request, district: str | None = None, year: int | None = None):
     """Public. ``district`` is a district code (e.g. ``xc``); without it every district is listed.
-    ``actual`` is null while the module that measures a metric is not live (never a made-up 0)."""
-    area = None
-    if district:
-        area = Area.objects.filter(code=district, level=Area.Level.DISTRICT).first()
-        if area is None:
-            return []
-    return selectors.targets_stats(district=area, year=year or timezone.localdate().year)
+    ``actual`` is null while the module that measures a metric is not live (never a made-up 0).
+    Shared cache as the home page's progress (home/cache.py): a target change shows at once, a
+    figure is at most a minute old."""
+    year = year or timezone.localdate().year
+    key = f"home:stats-targets:{district or '*'}:{year}:{fragments.generation()}"
+    rows = cache.get(key)
+    if rows is None:
+        area = None
+        if district:
+            area = Area.objects.filter(code=district, level=Area.Level.DISTRICT).first()
+        rows = [] if district and area is None else selectors.targets_stats(district=area, year=year)
+        cache.set(key, rows, fragments.FRAGMENT_SECONDS)
+    return rows

@@ -66,21 +66,37 @@ class HomePage(Page):
         verbose_name_plural = _("home pages")
 
     def get_context(self, request, *args, **kwargs):
-        from home import selectors as home_selectors
+        from home import cache as fragments
 
         context = super().get_context(request, *args, **kwargs)
-        year = timezone.localdate().year
-        context["year"] = year
-        context["period"] = plan_period_current(district=self.district, year=year)
-        context["progress"] = targets_progress(district=self.district, year=year)
-        context["tips"] = home_selectors.articles_latest(home=self, kind=ArticleKind.KNOWLEDGE, limit=4)
-        context["cases"] = home_selectors.articles_latest(
-            home=self, kinds=[ArticleKind.CASE, ArticleKind.EXPOSURE], limit=4
+        # Progress, lists, hubs and doors: the same for every visitor, so one cached fragment.
+        context["main"] = fragments.fragment(
+            name="home-main",
+            page_id=self.pk,
+            template="home/includes/home_main.html",
+            build=lambda: self.main_context(request),
+            request=request,
         )
-        context["events"] = home_selectors.events_upcoming(home=self, limit=4)
-        context["hubs"] = hubs = list(home_selectors.hubs_of(home=self))
-        context["doors"] = home_selectors.home_doors(home=self, hubs=hubs, request=request)
         return context
+
+    def main_context(self, request) -> dict:
+        from home import selectors as home_selectors
+
+        year = timezone.localdate().year
+        hubs = list(home_selectors.hubs_of(home=self))
+        return {
+            "page": self,
+            "year": year,
+            "period": plan_period_current(district=self.district, year=year),
+            "progress": targets_progress(district=self.district, year=year),
+            "tips": home_selectors.articles_latest(home=self, kind=ArticleKind.KNOWLEDGE, limit=4),
+            "cases": home_selectors.articles_latest(
+                home=self, kinds=[ArticleKind.CASE, ArticleKind.EXPOSURE], limit=4
+            ),
+            "events": home_selectors.events_upcoming(home=self, limit=4),
+            "hubs": hubs,
+            "doors": home_selectors.home_doors(home=self, hubs=hubs, request=request),
+        }
 
 
 class HubPage(Page):
