@@ -215,7 +215,9 @@ def session_cancel(*, session: Session, by: User, reason: str = "") -> Session:
             task_name="training.tasks.booking_notify_task",
             kwargs={"booking_id": booking_id, "event": "session_cancelled"},
         )
-    live.update(status=Booking.Status.CANCELLED, cancelled_at=timezone.now(), offer_expires_at=None)
+    present = session.bookings.filter(status=Booking.Status.ATTENDED).values_list("person_id", flat=True)
+    with tally.tallied(present):  # people already checked in no longer count as trained
+        live.update(status=Booking.Status.CANCELLED, cancelled_at=timezone.now(), offer_expires_at=None)
     services.audit_log(
         actor=by,
         action="training.session.cancelled",

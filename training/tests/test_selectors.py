@@ -9,6 +9,7 @@ import zxingcpp
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from PIL import Image
 
 from portal import metrics
@@ -301,3 +302,17 @@ def test_sessions_by_street_channel_counts_per_street_and_channel(
         (other_street.pk, community_channel.pk): 1,
     }
     assert selectors.sessions_by_street_channel(streets=[], since=since, until=until) == {}
+
+
+def test_cancelling_a_session_after_check_in_takes_its_people_out_of_the_tally(district, street, make_user):
+    admin = make_user(Role.DISTRICT_ADMIN, district)
+    session = factories.SessionFactory(venue=factories.VenueFactory(area=street))
+    booking = factories.BookingFactory(session=session)
+    code = services.booking_checkin_code(booking=booking)
+    services.checkin_redeem(code=code, nonce="c-1", scanned_by=admin)
+    year = timezone.localtime(session.starts_at).year
+    assert selectors.annual_counts(area=district, year=year).trained == 1
+    services.session_cancel(session=session, by=admin, reason="暴雨")
+    kept = selectors.annual_counts(area=district, year=year)
+    assert kept.trained == 0
+    assert _comparable(kept) == _comparable(selectors.annual_counts_recount(area=district, year=year))
