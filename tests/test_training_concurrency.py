@@ -78,3 +78,51 @@ def test_without_the_lock_the_race_overbooks(monkeypatch):
     session, users = _setup()
     _race(session, users)
     assert Booking.objects.filter(session=session, status=Booking.Status.BOOKED).count() > CAPACITY
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_scans_keep_the_tally_equal_to_a_recount():
+    """Twelve scanners at once: ten trainees, one of them booked on two sessions at the same
+    venue (scanned at both), and one code scanned twice. Every booking is checked in once, the
+    tally (upserted by every scan) equals a recount, and the person booked twice counts once."""
+    from django.utils import timezone
+
+    from training import selectors
+
+    street = StreetFactory()
+    district = street.parent
+    venue = factories.VenueFactory(area=street)
+    first = factories.SessionFactory(venue=venue, capacity=20)
+    second = factories.SessionFactory(venue=venue, capacity=20, starts_at=first.starts_at)
+    trainer = UserFactory()
+    portal_services.role_assign(user=trainer, role=Role.TRAINER, area=street)
+    bookings = [factories.BookingFactory(session=first) for _ in range(10)]
+    twice = factories.BookingFactory(session=second, person=bookings[0].person)
+    codes = [services.booking_checkin_code(booking=b) for b in [*bookings, twice]]
+    codes.append(codes[1])  # the same trainee scanned by two scanners
+    barrier = threading.Barrier(len(codes))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def scan(index, code):
+        try:
+            barrier.wait()
+            outcome = services.checkin_redeem(code=code, nonce=f"t-{index}", scanned_by=trainer).result
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=scan, args=(i, c)) for i, c in enumerate(codes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["already_checked_in"] + ["ok"] * 11
+    year = timezone.localtime(first.starts_at).year
+    kept = selectors.annual_counts(area=district, year=year)
+    recount = selectors.annual_counts_recount(area=district, year=year)
+    assert kept.trained == recount.trained == 10
+    assert [(r["venue_id"], r["trained"]) for r in kept.by_venue] == [(venue.pk, 10)]
+    assert kept.by_street == recount.by_street and kept.by_month == recount.by_month
