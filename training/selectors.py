@@ -320,7 +320,7 @@ def annual_counts(*, area: Area, year: int) -> AnnualCounts:
     counts once per group.
 
     A district reads the tally the services keep (``training.tally``): one query for the numbers,
-    two for street and venue names, the targets' three, whatever the number of bookings. A street
+    two for street and venue names, the targets' two, whatever the number of bookings. A street
     or smaller area is recounted from the bookings (``annual_counts_recount``)."""
     if area.level != Area.Level.DISTRICT:
         return annual_counts_recount(area=area, year=year)
