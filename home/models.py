@@ -125,15 +125,30 @@ class HubPage(Page):
         verbose_name_plural = _("campaign hubs")
 
     def get_context(self, request, *args, **kwargs):
-        from home import selectors as home_selectors
+        from home import cache as fragments
 
         context = super().get_context(request, *args, **kwargs)
-        home = home_selectors.home_of(page=self)
-        context["articles"] = home_selectors.articles_for_channel(home=home, channel=self.channel, limit=30)
-        context["events"] = home_selectors.events_upcoming(home=home, channel=self.channel, limit=6)
-        context["sessions"] = home_selectors.sessions_for_channel(home=home, channel=self.channel)
-        context["activities"] = home_selectors.activities_for_channel(home=home, channel=self.channel)
+        # Events, sessions, activities and articles of the channel: one fragment shared by all.
+        context["lists"] = fragments.fragment(
+            name="hub-lists",
+            page_id=self.pk,
+            template="home/includes/hub_lists.html",
+            build=self.lists_context,
+            request=request,
+        )
         return context
+
+    def lists_context(self) -> dict:
+        from home import selectors as home_selectors
+
+        home = home_selectors.home_of(page=self)
+        return {
+            "page": self,
+            "articles": home_selectors.articles_for_channel(home=home, channel=self.channel, limit=30),
+            "events": home_selectors.events_upcoming(home=home, channel=self.channel, limit=6),
+            "sessions": home_selectors.sessions_for_channel(home=home, channel=self.channel),
+            "activities": home_selectors.activities_for_channel(home=home, channel=self.channel),
+        }
 
 
 class ArticleIndexPage(Page):

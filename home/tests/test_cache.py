@@ -112,3 +112,17 @@ def test_stats_json_shows_a_changed_target_at_once(client, xc, volunteers, djang
     target.save()
 
     assert float(volunteers_row()["target"]) == 3500
+
+
+def test_a_published_article_is_on_its_hub_at_once(client, xc, xc_articles):
+    from home.models import HubPage
+    from portal.models import Channel
+
+    hub = HubPage.objects.child_of(xc).get(channel__code="school")
+    assert "开学第一课：教室里的灭火器" not in client.get(hub.url).content.decode()
+
+    article_create(
+        index=xc_articles, title="开学第一课：教室里的灭火器", channels=[Channel.objects.get(code="school")]
+    )
+
+    assert "开学第一课：教室里的灭火器" in client.get(hub.url).content.decode()
