@@ -176,6 +176,10 @@ def test_progress_counts_approved_against_target_and_reference(
 
     scoped = selectors.progress(user=street_coordinator, district=district)
     assert scoped.registered == 1 and [s.street.name for s in scoped.by_street] == ["金融街街道"]
+    assert sum(h for _t, h in scoped.hours_by_type) == Decimal("2.00")
+    elsewhere = selectors.progress(user=other_street_coordinator, district=district)
+    assert (elsewhere.registered, elsewhere.pending) == (1, 0)
+    assert elsewhere.hours_by_type == elsewhere.hours_by_channel == elsewhere.hours_by_month == []
 
 
 def test_star_levels_in_my_hours(team, leader, profile):
