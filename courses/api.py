@@ -36,7 +36,7 @@ def _caller(request: HttpRequest):
     return None, False
 
 
-def _learner(request: HttpRequest, *, create: bool):
+def _learner(request: HttpRequest, *, create: bool, district_id: int | None = None):
     user, by_session = _caller(request)
     if by_session and request.method == "POST" and check_csrf(request) is not None:
         raise PortalError(_("CSRF check failed: send the X-CSRFToken header."), code="CSRF_FAILED")
@@ -45,7 +45,7 @@ def _learner(request: HttpRequest, *, create: bool):
     key = request.headers.get(LEARNER_HEADER, "")
     learner = services.learner_by_key(anonymous_key=key) if key else None
     if learner is None and create:
-        learner = services.learner_resolve(user=None, session={})
+        learner = services.learner_resolve(user=None, session={}, district_id=district_id)
         learner.is_new = True
     return learner
 
@@ -186,7 +186,7 @@ def attempt_start(request, quiz_id: int):
     quiz = QuizPage.objects.live().filter(pk=quiz_id).first()
     if quiz is None:
         return Status(404, {"code": "QUIZ_NOT_AVAILABLE", "message": _("This quiz is not available.")})
-    learner = _learner(request, create=True)
+    learner = _learner(request, create=True, district_id=selectors.quiz_district_id(quiz=quiz))
     # A learner made by this very request has no attempt to resume: skip looking for one.
     attempt = services.attempt_start(learner=learner, quiz=quiz, resume=not getattr(learner, "is_new", False))
     payload = selectors.attempt_payload(attempt=attempt)

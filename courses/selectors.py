@@ -59,6 +59,11 @@ def course_quiz(*, course: CoursePage) -> QuizPage | None:
     return QuizPage.objects.child_of(course).live().first()
 
 
+def quiz_district_id(*, quiz: QuizPage) -> int | None:
+    """The district of the quiz's catalogue (from the quiz memo: no query once known)."""
+    return caching.draw_plan(quiz=quiz).district_id
+
+
 def quizzes_open(*, district: Area | None = None, now=None) -> list[dict]:
     """Live quizzes with a round open now (or no rounds at all: always open). Each item:
     ``{"quiz": QuizPage, "round": QuizRound | None}``."""

@@ -53,10 +53,13 @@ class RateLimited(PortalError):
 # ------------------------------------------------------------------------------
 # Learners
 # ------------------------------------------------------------------------------
-def learner_resolve(*, user: User | None, session, create: bool = True) -> Learner | None:
+def learner_resolve(
+    *, user: User | None, session, create: bool = True, district_id: int | None = None
+) -> Learner | None:
     """The learner behind a request: the account's learner when logged in, otherwise the
     anonymous learner whose key the session holds (a new key is put in the session when
-    ``create``). ``session`` is any mutable mapping (``request.session``)."""
+    ``create``). ``session`` is any mutable mapping (``request.session``). A new anonymous learner
+    is placed in ``district_id`` (the district of the page that made it) from the start."""
     if user is not None and user.is_authenticated:
         learner = Learner.objects.filter(user=user).first()
         if learner is None and create:
@@ -70,7 +73,7 @@ def learner_resolve(*, user: User | None, session, create: bool = True) -> Learn
     if not create:
         return None
     key = secrets.token_urlsafe(24)
-    learner = Learner.objects.create(anonymous_key=key)
+    learner = Learner.objects.create(anonymous_key=key, area_id=district_id)
     if session is not None:
         session[SESSION_KEY] = key
     return learner
