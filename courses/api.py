@@ -259,7 +259,29 @@ def courses(request, district: str | None = None, topic: str | None = None, audi
 @courses_router.get("/me/progress", response=list[ProgressOut], summary="The caller's learning progress")
 def my_progress(request):
     """Logged-in account, or the anonymous learner of the ``X-Learner-Key`` header."""
-    learner = _learner(request, create=False)
+    return _progress(_learner(request, create=False))
+
+
+@courses_router.post(
+    "/me/attach",
+    response={200: list[ProgressOut], 401: ErrorOut},
+    summary="After log-in: what was learned anonymously (X-Learner-Key) becomes the account's",
+)
+def my_attach(request):
+    """For apps that learned anonymously before the resident logged in: call once with the
+    account's token (or session) and the old ``X-Learner-Key``. Lessons, attempts (counted
+    against the round's cap) and completions move to the account; returns the account's progress.
+    Idempotent: an unknown or already attached key changes nothing. Error: LOGIN_REQUIRED (401)."""
+    user, by_session = _caller(request)
+    if user is None:
+        return Status(401, {"code": "LOGIN_REQUIRED", "message": _("Log in first.")})
+    if by_session and check_csrf(request) is not None:
+        raise PortalError(_("CSRF check failed: send the X-CSRFToken header."), code="CSRF_FAILED")
+    learner = services.learner_attach(user=user, anonymous_key=request.headers.get(LEARNER_HEADER, ""))
+    return Status(200, _progress(learner))
+
+
+def _progress(learner) -> list[dict]:
     return [
         {
             "course_id": row["course"].pk,

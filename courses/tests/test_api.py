@@ -162,3 +162,31 @@ def test_the_openapi_schema_documents_the_quiz_and_course_endpoints_without_answ
     assert {"correct", "explanation", "score", "passed"} <= fields("ReviewedQuestionOut") | fields(
         "ResultOut"
     )
+
+
+def test_an_app_attaches_what_was_learned_anonymously_after_log_in(client, index, bank):
+    """A mini-program learns without an account (X-Learner-Key), the resident logs in, and one
+    call with the token and the old key makes the lessons and attempts the account's."""
+    from courses import services
+    from courses.models import Learner
+    from portal.services import api_token_issue
+    from portal.tests.factories import UserFactory
+
+    course, lessons, quiz = course_with_lessons(index=index, question_count=3, min_seconds=0)
+    body = start(client, quiz).json()
+    key = body["learner_key"]
+    services.lesson_complete(learner=services.learner_by_key(anonymous_key=key), lesson=lessons[0])
+    assert client.post("/api/v1/courses/me/attach", HTTP_X_LEARNER_KEY=key).json()["code"] == "LOGIN_REQUIRED"
+
+    user = UserFactory()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=user)}", "HTTP_X_LEARNER_KEY": key}
+    response = client.post("/api/v1/courses/me/attach", **auth)
+    assert response.status_code == 200
+    assert [(row["course_id"], row["lessons_done"]) for row in response.json()] == [(course.pk, 1)]
+    mine = Learner.objects.get(user=user)
+    assert Attempt.objects.get(pk=body["attempt_id"]).learner == mine
+    assert services.learner_by_key(anonymous_key=key) is None  # the key is spent
+    again = client.post("/api/v1/courses/me/attach", **auth)  # idempotent
+    assert again.status_code == 200 and again.json() == response.json()
+    progress = client.get("/api/v1/courses/me/progress", HTTP_AUTHORIZATION=auth["HTTP_AUTHORIZATION"])
+    assert progress.json() == response.json()
