@@ -152,18 +152,22 @@ class TargetFactory(DjangoModelFactory):
 
 
 def wagtail_root():
-    """Wagtail's root page, put back with the default locale if a transactional test flushed them.
+    """Wagtail's root page, put back with the default locale and the root collection if a
+    transactional test flushed them.
 
     A ``TransactionTestCase`` (live server, real threads) ends with a flush: the tables the
-    wagtailcore migrations filled (locale, root page) are emptied and the content types are
-    recreated under new ids, so the cached ones are dropped first.
+    wagtailcore migrations filled (locale, root page, root collection for images and documents)
+    are emptied and the content types are recreated under new ids, so the cached ones are dropped
+    first.
     """
     from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
     from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
+    from wagtail.models import Collection, Locale, Page
 
     ContentType.objects.clear_cache()
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     if not Locale.objects.exists():
         Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
     return Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
