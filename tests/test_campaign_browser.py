@@ -202,3 +202,46 @@ def test_large_text_switch_sticks_across_pages(phone, demo_site, screenshots_dir
     phone.reload(wait_until="load")
     assert phone.evaluate(root_size) == normal
     assert phone.js_errors == []
+
+
+def _signed_in(chromium, live_server_url: str, username: str):
+    """A desktop browser context carrying the session of a demo user (no password typing)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from portal.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server_url,
+            }
+        ]
+    )
+    return context
+
+
+def test_district_admin_sees_coverage_and_assigns_a_reviewer(chromium, demo_site, screenshots_dir):
+    context = _signed_in(chromium, demo_site, "district_admin")
+    page = context.new_page()
+    try:
+        page.goto(demo_site + "/admin/campaign/coverage/", wait_until="load")
+        assert page.locator("h1", has_text="“五进”覆盖情况").is_visible()
+        assert page.locator("td.coverage-blind").count() > 0
+        assert page.locator("table.coverage-table > tbody > tr").count() == 15  # the streets of 西城
+        _shot(page, screenshots_dir, "campaign-coverage-desktop.png")
+
+        page.goto(demo_site + "/admin/campaign/reviewers/", wait_until="load")
+        row = page.locator("tr", has_text="trainer")
+        row.get_by_role("button", name="设为审核员").click()
+        page.wait_for_load_state("load")
+        assert page.get_by_text("现在是审核员").is_visible()
+        assert page.locator("tr", has_text="trainer").get_by_role("button", name="取消审核员").is_visible()
+        _shot(page, screenshots_dir, "campaign-reviewers-desktop.png")
+    finally:
+        context.close()
