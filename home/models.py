@@ -148,6 +148,7 @@ class HubPage(Page):
             "events": home_selectors.events_upcoming(home=home, channel=self.channel, limit=6),
             "sessions": home_selectors.sessions_for_channel(home=home, channel=self.channel),
             "activities": home_selectors.activities_for_channel(home=home, channel=self.channel),
+            "courses": home_selectors.courses_for_channel(home=home, channel=self.channel),
         }
 
 

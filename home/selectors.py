@@ -98,6 +98,16 @@ def activities_for_channel(*, home: HomePage, channel: Channel, limit: int = 6) 
     return list(volunteers_selectors.activities_open(district=home.district).filter(channel=channel)[:limit])
 
 
+def courses_for_channel(*, home: HomePage, channel: Channel, limit: int = 6) -> list:
+    """Live courses of this district's catalogue tagged with the channel, through ``courses.selectors``
+    (two queries: the catalogue, the courses)."""
+    from courses import selectors as courses_selectors
+
+    courses = courses_selectors.courses_list(district=home.district).filter(channel=channel)
+    fields = ("id", "title", "url_path", "summary", "locale_id")
+    return list(courses.prefetch_related(None).select_related(None).only(*fields)[:limit])
+
+
 def hubs_of(*, home: HomePage) -> QuerySet[HubPage]:
     return (
         HubPage.objects.live()

@@ -236,3 +236,16 @@ def test_hub_lists_upcoming_sessions_and_activities_of_its_channel_only(client, 
                 assert link in content
                 shown += 1
     assert shown > 0
+
+
+def test_hub_lists_the_courses_of_its_channel_only(client, xc):
+    from courses.models import CoursePage
+
+    courses = list(CoursePage.objects.live().descendant_of(xc).select_related("channel"))
+    assert courses  # the demo seeds a catalogue for 西城
+    for hub in HubPage.objects.child_of(xc).select_related("channel"):
+        content = client.get(hub.url).content.decode()
+        section = [*content.split('id="hub-courses"'), ""][1].split("</section>")[0]
+        for course in courses:
+            shown = f'<a href="/courses/{course.slug}/">{course.title}</a>' in section
+            assert shown == (course.channel_id == hub.channel_id), (hub.channel.code, course.title)
