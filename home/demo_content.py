@@ -415,3 +415,19 @@ SNAPSHOTS = {
     },
     "hp": {"registered_volunteers": [15200, 15900, 16450, 17100, 17800, 18320]},
 }
+
+# Historical fire statistics from the district plans, shown on the progress page as context
+# (not targets). 西城: 000, 专栏 1 (lines 72–93): fires, deaths, injuries, direct loss (万元).
+FIRE_HISTORY = {
+    "xc": {
+        "source": "西城区消防事业发展建设规划 · 专栏1 “十三五”与“十二五”期间全区火灾基本情况",
+        "rows": [
+            ("2016年", 82, 1, 4, "297.91"),
+            ("2017年", 67, 2, 0, "86.16"),
+            ("2018年", 73, 2, 4, "141.83"),
+            ("2019年", 48, 2, 1, "117.55"),
+            ("2020年", 88, 3, 1, "166.28"),
+            ("“十三五”合计", 358, 10, 10, "809.73"),
+        ],
+    },
+}

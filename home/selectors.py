@@ -233,6 +233,13 @@ def targets_stats(*, district: Area | None = None, year: int) -> list[dict]:
     return rows
 
 
+def fire_history(*, district: Area) -> dict | None:
+    """The district's historical fire statistics from its plan (context on the progress page), or None."""
+    from home.demo_content import FIRE_HISTORY
+
+    return FIRE_HISTORY.get(district.code)
+
+
 # --- coverage ---------------------------------------------------------------------------------
 
 COVERAGE_DAYS = 90

@@ -58,6 +58,7 @@ def progress(request: HttpRequest) -> HttpResponse:
         "period": rows[0].target.period if rows else None,
         "rows": rows,
         "chart": chart,
+        "fire_history": selectors.fire_history(district=home.district),
     }
     return render(request, "home/progress.html", context)
 

@@ -126,3 +126,14 @@ def test_every_target_of_the_demo_sites_is_measured_by_its_module(client, seed_o
     xc = {row["metric"]: Decimal(row["actual"]) for row in xc_rows}
     assert xc[Metric.REGISTERED_VOLUNTEERS] > 0
     assert xc[Metric.TRAINEES_PASSED_PER_YEAR] > 0
+
+
+def test_progress_page_shows_the_plans_fire_statistics_as_context(client, seed_output):
+    xicheng = client.get("/campaign/progress/").content.decode()
+    heping = client.get("/campaign/progress/", HTTP_HOST="heping.localhost").content.decode()
+
+    assert "往年火灾情况（背景）" in xicheng
+    assert '<tr><th scope="row">2016年</th><td>82</td><td>1</td><td>4</td><td>297.91</td></tr>' in xicheng
+    assert "<td>358</td><td>10</td><td>10</td><td>809.73</td>" in xicheng  # 十三五 total, as in the plan
+    assert "专栏1" in xicheng
+    assert "往年火灾情况" not in heping  # no figures taken from 和平's plan
