@@ -27,7 +27,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "portal.apps.PortalUsersConfig",  # wagtail.users, area-scoped (portal/admin_users.py)
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
