@@ -7,7 +7,7 @@ account and edit every account of every district. Here, for anyone but a superus
 * editing or deleting another area's account, or a superuser's, is refused (404, as if absent);
 * the "Administrator" box is not on the form, so nobody becomes a superuser through it.
 
-Wired in through ``portal.apps.PortalUsersConfig`` (``user_viewset``), which replaces
+Wired in through ``portal.users_app.PortalUsersConfig`` (``user_viewset``), which replaces
 ``wagtail.users`` in INSTALLED_APPS.
 """
 

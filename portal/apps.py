@@ -1,7 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class PortalConfig(AppConfig):
@@ -14,9 +13,3 @@ class PortalConfig(AppConfig):
 
         # After the last app's migrations, so every app's permissions exist.
         post_migrate.connect(sync_role_permissions, dispatch_uid="portal.sync_role_permissions")
-
-
-class PortalUsersConfig(WagtailUsersAppConfig):
-    """wagtail.users with the area-scoped, no-escalation user admin (portal/admin_users.py)."""
-
-    user_viewset = "portal.admin_users.PortalUserViewSet"

@@ -27,7 +27,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "portal.apps.PortalUsersConfig",  # wagtail.users, area-scoped (portal/admin_users.py)
+    "portal.users_app.PortalUsersConfig",  # wagtail.users with portal/admin_users.py
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

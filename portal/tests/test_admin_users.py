@@ -7,14 +7,6 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def role_permissions(db):
-    """The role groups with their permissions, as every migrate leaves them."""
-    from portal.roles import sync_role_permissions
-
-    sync_role_permissions()
-
-
 def _edit_url(user) -> str:
     return reverse("wagtailusers_users:edit", args=[user.pk])
 
