@@ -25,7 +25,7 @@ import secrets
 import sys
 import time
 
-from bench.harness import Bench
+from bench.harness import Bench, bulk_areas, log
 
 SEED_VERSION = "training-v1"
 L_STREETS, L_PEOPLE, L_BOOKINGS = 300, 120_000, 300_000
@@ -33,37 +33,6 @@ S_STREETS, S_PEOPLE, S_BOOKINGS = 10, 1_500, 2_000
 CATEGORIES = [1] * 3 + [2] * 15 + [3] * 12 + [4] * 25 + [5] * 20 + [6] * 20 + [7] * 5
 KINDS = ["practical"] * 80 + ["night_school"] * 12 + ["open_day"] * 8
 CHECKINS, BOOKINGS = 400, 300
-
-
-def _log(message: str) -> None:
-    print(f"[seed {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def _areas(code: str, name: str, streets: int):
-    from portal.models import Area
-
-    district = Area(name=name, code=code, level=Area.Level.DISTRICT, resident_population=streets * 60_000)
-    district.path = "/"
-    district.save()
-    district.path = f"/{district.pk}/"
-    district.save(update_fields=["path"])
-    made = Area.objects.bulk_create(
-        [
-            Area(
-                name=f"{name}第{i:03d}街道",
-                code=f"{code}-{i:03d}",
-                level=Area.Level.STREET,
-                parent=district,
-                path="",
-                sort_order=i,
-            )
-            for i in range(1, streets + 1)
-        ]
-    )
-    for street in made:
-        street.path = f"{district.path}{street.pk}/"
-    Area.objects.bulk_update(made, ["path"], batch_size=1000)
-    return district, made
 
 
 def _people(prefix: str, region: str, count: int, streets) -> list[int]:
@@ -243,7 +212,7 @@ def seed(bench: Bench) -> None:
             ("bl", "训L区", L_STREETS, L_PEOPLE, L_BOOKINGS, "110105"),
             ("bs", "训S区", S_STREETS, S_PEOPLE, S_BOOKINGS, "110106"),
         ):
-            district, street_areas = _areas(code, name, streets)
+            district, street_areas = bulk_areas(code, name, streets)
             trainer = _staff(f"trainer_{code}", Role.TRAINER, district)
             _staff(f"admin_{code}", Role.DISTRICT_ADMIN, district)
             manager = _staff(f"manager_{code}", Role.UNIT_MANAGER, street_areas[0])
@@ -252,7 +221,7 @@ def seed(bench: Bench) -> None:
             )
             unit.managers.add(manager)
             people = _people(f"{name}学员", region, n_people, street_areas)
-            _log(f"{name}: {len(street_areas)} streets, {len(people)} people")
+            log(f"{name}: {len(street_areas)} streets, {len(people)} people")
             _venues, n_sessions, n_b, n_a = _season(
                 district=district,
                 streets=street_areas,
@@ -264,10 +233,10 @@ def seed(bench: Bench) -> None:
                 rng=rng,
                 now=now,
             )
-            _log(f"{name}: {n_sessions} sessions, {n_b} bookings, {n_a} assessments")
+            log(f"{name}: {n_sessions} sessions, {n_b} bookings, {n_a} assessments")
         t0 = time.perf_counter()
         rows = tally.rebuild()
-        _log(f"tally rebuilt: {rows} rows in {time.perf_counter() - t0:.1f} s")
+        log(f"tally rebuilt: {rows} rows in {time.perf_counter() - t0:.1f} s")
         passed = (
             Booking.objects.filter(passed=True, session__area__path__startswith="/").order_by("-pk").first()
         )

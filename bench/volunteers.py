@@ -20,7 +20,7 @@ import sys
 import time
 from decimal import Decimal
 
-from bench.harness import Bench
+from bench.harness import Bench, bulk_areas, log
 
 SEED_VERSION = "volunteers-v1"
 L_STREETS, L_VOLUNTEERS, L_RECORDS = 300, 20_000, 1_000_000
@@ -29,38 +29,6 @@ MY_RECORDS = 300  # the measured volunteer's own history ("my hours" shows the n
 TYPES = ["publicity", "patrol", "hazard_fix", "relief", "drill", "event_support", "online"]
 STATES = ["approved"] * 80 + ["pending"] * 12 + ["declined"] * 8
 ORIGINS = ["attendance", "declared", "group", "signal"]
-
-
-def _log(message: str) -> None:
-    print(f"[seed {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def _areas(code: str, name: str, streets: int):
-    from portal.models import Area
-
-    district = Area(name=name, code=code, level=Area.Level.DISTRICT, resident_population=streets * 60_000)
-    district.path = "/"
-    district.save()
-    district.path = f"/{district.pk}/"
-    district.save(update_fields=["path"])
-    made = Area.objects.bulk_create(
-        [
-            Area(
-                name=f"{name}第{i:03d}街道",
-                code=f"{code}-{i:03d}",
-                level=Area.Level.STREET,
-                parent=district,
-                path="",
-                resident_population=40_000 + (i * 977) % 60_000,
-                sort_order=i,
-            )
-            for i in range(1, streets + 1)
-        ]
-    )
-    for street in made:
-        street.path = f"{district.path}{street.pk}/"
-    Area.objects.bulk_update(made, ["path"], batch_size=1000)
-    return district, made
 
 
 def _people(prefix: str, count: int, offset: int, streets):
@@ -218,17 +186,17 @@ def seed(bench: Bench) -> None:
             )
         ]
         started = time.monotonic()
-        big, big_streets = _areas("bl", "基准大区", L_STREETS)
-        small, small_streets = _areas("bs", "基准小区", S_STREETS)
-        _log("areas")
+        big, big_streets = bulk_areas("bl", "基准大区", L_STREETS)
+        small, small_streets = bulk_areas("bs", "基准小区", S_STREETS)
+        log("areas")
         big_people = _people("大区志愿者", L_VOLUNTEERS, 0, big_streets)
         small_people = _people("小区志愿者", S_VOLUNTEERS, L_VOLUNTEERS, small_streets)
-        _log(f"{len(big_people) + len(small_people)} people")
+        log(f"{len(big_people) + len(small_people)} people")
         big_profiles = _profiles(big, big_streets, big_people, rng)
         small_profiles = _profiles(small, small_streets, small_people, rng)
-        _log("profiles")
+        log("profiles")
         _copy_records(_records(big_profiles, L_RECORDS, channels, rng, now))
-        _log(f"{L_RECORDS} records (L)")
+        log(f"{L_RECORDS} records (L)")
         _copy_records(_records(small_profiles, S_RECORDS, channels, rng, now))
         me_big = next(p for p in big_profiles if p.status == "approved")
         me_small = next(p for p in small_profiles if p.status == "approved")
@@ -250,11 +218,11 @@ def seed(bench: Bench) -> None:
             )
         if hasattr(services, "hours_tally_rebuild"):
             services.hours_tally_rebuild()
-            _log("kept aggregates rebuilt")
+            log("kept aggregates rebuilt")
         bench.mark_seeded(SEED_VERSION)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # the visibility map lets the counts read indexes only
-    _log(
+    log(
         f"done in {time.monotonic() - started:.0f} s: {VolunteerProfile.objects.count()} volunteers, "
         f"{ServiceRecord.objects.count()} records"
     )
