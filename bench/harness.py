@@ -101,6 +101,36 @@ def bulk_areas(code: str, name: str, streets: int):
     return district, made
 
 
+def bulk_people(*, prefix: str, region: str, count: int, streets, offset: int = 0) -> list:
+    """``count`` people with valid, distinct resident ID numbers (region code ``region``, births
+    spread over 1950–2004), spread over ``streets``, inserted in bulk; ``offset`` keeps several
+    calls with the same region distinct. Returns the saved Person objects."""
+    import datetime
+
+    from portal import validators
+    from portal.models import Person
+    from portal.selectors import id_number_hash
+
+    people = []
+    for i in range(count):
+        n = offset + i
+        birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=n % 20_000)
+        first17 = f"{region}{birth:%Y%m%d}{100 + n // 20_000:03d}"
+        number = first17 + validators.id_check_digit(first17)
+        people.append(
+            Person(
+                name=f"{prefix}{n:06d}",
+                id_number=number,
+                id_number_hash=id_number_hash(id_type=Person.IdType.RESIDENT_ID, id_number=number),
+                id_number_masked=validators.mask_id_number(number),
+                birth_date=birth,
+                gender=Person.Gender.MALE if n % 2 else Person.Gender.FEMALE,
+                area=streets[i % len(streets)],
+            )
+        )
+    return Person.objects.bulk_create(people, batch_size=2000)
+
+
 class Bench:
     def __init__(self, name: str) -> None:
         self.name = name

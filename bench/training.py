@@ -25,7 +25,7 @@ import secrets
 import sys
 import time
 
-from bench.harness import Bench, bulk_areas, log
+from bench.harness import Bench, bulk_areas, bulk_people, log
 
 SEED_VERSION = "training-v1"
 L_STREETS, L_PEOPLE, L_BOOKINGS = 300, 120_000, 300_000
@@ -33,29 +33,6 @@ S_STREETS, S_PEOPLE, S_BOOKINGS = 10, 1_500, 2_000
 CATEGORIES = [1] * 3 + [2] * 15 + [3] * 12 + [4] * 25 + [5] * 20 + [6] * 20 + [7] * 5
 KINDS = ["practical"] * 80 + ["night_school"] * 12 + ["open_day"] * 8
 CHECKINS, BOOKINGS = 400, 300
-
-
-def _people(prefix: str, region: str, count: int, streets) -> list[int]:
-    from portal import validators
-    from portal.models import Person
-    from portal.selectors import id_number_hash
-
-    people = []
-    for n in range(count):
-        birth = datetime.date(1955, 1, 1) + datetime.timedelta(days=n % 18_000)
-        first17 = f"{region}{birth:%Y%m%d}{100 + n // 18_000:03d}"
-        number = first17 + validators.id_check_digit(first17)
-        people.append(
-            Person(
-                name=f"{prefix}{n:06d}",
-                id_number=number,
-                id_number_hash=id_number_hash(id_type=Person.IdType.RESIDENT_ID, id_number=number),
-                id_number_masked=validators.mask_id_number(number),
-                birth_date=birth,
-                area=streets[n % len(streets)],
-            )
-        )
-    return [p.pk for p in Person.objects.bulk_create(people, batch_size=2000)]
 
 
 def _copy(table: str, columns: str, rows) -> None:
@@ -220,7 +197,12 @@ def seed(bench: Bench) -> None:
                 name=f"{name}示范物业公司", kind=Organisation.Kind.values[0], area=street_areas[0]
             )
             unit.managers.add(manager)
-            people = _people(f"{name}学员", region, n_people, street_areas)
+            people = [
+                p.pk
+                for p in bulk_people(
+                    prefix=f"{name}学员", region=region, count=n_people, streets=street_areas
+                )
+            ]
             log(f"{name}: {len(street_areas)} streets, {len(people)} people")
             _venues, n_sessions, n_b, n_a = _season(
                 district=district,

@@ -20,7 +20,7 @@ import sys
 import time
 from decimal import Decimal
 
-from bench.harness import Bench, bulk_areas, log
+from bench.harness import Bench, bulk_areas, bulk_people, log
 
 SEED_VERSION = "volunteers-v1"
 L_STREETS, L_VOLUNTEERS, L_RECORDS = 300, 20_000, 1_000_000
@@ -29,31 +29,6 @@ MY_RECORDS = 300  # the measured volunteer's own history ("my hours" shows the n
 TYPES = ["publicity", "patrol", "hazard_fix", "relief", "drill", "event_support", "online"]
 STATES = ["approved"] * 80 + ["pending"] * 12 + ["declined"] * 8
 ORIGINS = ["attendance", "declared", "group", "signal"]
-
-
-def _people(prefix: str, count: int, offset: int, streets):
-    from portal import validators
-    from portal.models import Person
-    from portal.selectors import id_number_hash
-
-    people = []
-    for i in range(count):
-        n = offset + i
-        birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=n % 20_000)
-        first17 = f"120101{birth:%Y%m%d}{100 + n // 20_000:03d}"
-        number = first17 + validators.id_check_digit(first17)
-        people.append(
-            Person(
-                name=f"{prefix}{n:05d}",
-                id_number=number,
-                id_number_hash=id_number_hash(id_type=Person.IdType.RESIDENT_ID, id_number=number),
-                id_number_masked=validators.mask_id_number(number),
-                birth_date=birth,
-                gender=Person.Gender.MALE if n % 2 else Person.Gender.FEMALE,
-                area=streets[i % len(streets)],
-            )
-        )
-    return Person.objects.bulk_create(people, batch_size=2000)
 
 
 def _profiles(district, streets, people, rng):
@@ -189,8 +164,16 @@ def seed(bench: Bench) -> None:
         big, big_streets = bulk_areas("bl", "基准大区", L_STREETS)
         small, small_streets = bulk_areas("bs", "基准小区", S_STREETS)
         log("areas")
-        big_people = _people("大区志愿者", L_VOLUNTEERS, 0, big_streets)
-        small_people = _people("小区志愿者", S_VOLUNTEERS, L_VOLUNTEERS, small_streets)
+        big_people = bulk_people(
+            prefix="大区志愿者", region="120101", count=L_VOLUNTEERS, streets=big_streets
+        )
+        small_people = bulk_people(
+            prefix="小区志愿者",
+            region="120101",
+            count=S_VOLUNTEERS,
+            streets=small_streets,
+            offset=L_VOLUNTEERS,
+        )
         log(f"{len(big_people) + len(small_people)} people")
         big_profiles = _profiles(big, big_streets, big_people, rng)
         small_profiles = _profiles(small, small_streets, small_people, rng)
