@@ -28,6 +28,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ACCOUNT_RATE_LIMITS = False
+# Scans, verification and quiz starts are not limited either (one locmem cache spans the whole
+# run); tests/test_guard_ratelimit.py switches them on.
+PORTAL_RATE_LIMITS = {}
 
 # No collectstatic before tests: WhiteNoise serves from the finders instead of warning that
 # STATIC_ROOT is missing (warnings are errors in pytest).
