@@ -13,11 +13,11 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import ratelimit
 from portal.errors import NotFound, PortalError
 from portal.models import Area, CertificateKind, User
 
@@ -46,8 +46,7 @@ SUBMIT_GRACE_SECONDS = getattr(settings, "COURSES_SUBMIT_GRACE_SECONDS", 60)
 RATE_LIMIT_PER_MINUTE = getattr(settings, "COURSES_RATE_LIMIT_PER_MINUTE", 20)
 
 
-class RateLimited(PortalError):
-    status = 429
+RateLimited = ratelimit.RateLimited  # 429 RATE_LIMITED, the kernel's
 
 
 # ------------------------------------------------------------------------------
@@ -284,17 +283,9 @@ def course_certificates_issue_pending(*, user: User) -> int:
 # Quizzes
 # ------------------------------------------------------------------------------
 def _rate_limit(*, learner: Learner, action: str) -> None:
-    """At most RATE_LIMIT_PER_MINUTE starts (or submits) per learner per minute."""
-    bucket = int(timezone.now().timestamp() // 60)
-    key = f"courses:rl:{action}:{learner.pk}:{bucket}"
-    cache.add(key, 0, 90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, 90)
-        count = 1
-    if count > RATE_LIMIT_PER_MINUTE:
-        raise RateLimited(_("Too many tries in a short time. Please wait a minute."), code="RATE_LIMITED")
+    """At most RATE_LIMIT_PER_MINUTE starts (or submits) per learner per minute (the views and the
+    API also limit starts per IP: ``portal.ratelimit`` scope ``quiz_start``)."""
+    ratelimit.hit(scope=f"courses.{action}", key=str(learner.pk), limit=RATE_LIMIT_PER_MINUTE, period=60)
 
 
 def quiz_round_current(*, quiz: QuizPage, now: datetime.datetime | None = None) -> QuizRound:

@@ -236,7 +236,7 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_URL = "/static/"
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -244,7 +244,7 @@ STORAGES = {
 }
 # Certificates hold personal data: they live outside MEDIA_ROOT and are served by views
 # that check the right to download them.
-PRIVATE_MEDIA_ROOT = BASE_DIR / "var" / "private"
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 
 # PDF rendering needs a CJK font; without one reportlab prints empty boxes silently.
 CJK_FONT_PATH = env("CJK_FONT_PATH", default="")
