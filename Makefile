@@ -3,13 +3,14 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help venv run test stack stack-stop stack-status
+.PHONY: help venv run test stack stack-stop stack-status bench
 
 help:
 	@echo "make run          serve the portal at http://127.0.0.1:$(PORT) (SQLite, inline jobs, demo data)"
 	@echo "make test         the whole test suite on SQLite and PostgreSQL, with Redis and Chromium"
 	@echo "make stack        the production shape on this machine (PostgreSQL, Redis, Celery, gunicorn)"
 	@echo "make stack-stop   stop it"
+	@echo "make bench        load run of the production shape on data set L, ratios to H (docs/performance.md)"
 
 venv:
 	@bin/venv requirements-test.txt
@@ -32,3 +33,7 @@ stack-stop:
 
 stack-status:
 	bin/stack status
+
+# Issue 8: seeds S and L once (reused), then load, certificate and scale runs (bin/bench-all).
+bench: venv
+	bin/bench-all
