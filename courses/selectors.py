@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Area, User
 from portal.selectors import areas_visible_to, streets_of
+from portal.xlsx import workbook_bytes
 
 from . import caching
 from .models import (
@@ -440,9 +440,7 @@ def statistics_export_xlsx(*, district: Area, year: int | None = None) -> bytes:
                 float(row["rate"]) if row["rate"] is not None else None,
             ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 # ------------------------------------------------------------------------------

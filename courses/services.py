@@ -7,7 +7,6 @@ Keyword-only, typed, ``<entity>_<verb>``. Errors are ``PortalError`` with the co
 from __future__ import annotations
 
 import datetime
-import io
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from portal import ratelimit
 from portal.errors import NotFound, PortalError
 from portal.models import Area, CertificateKind, User
+from portal.xlsx import unneutralise, workbook_bytes
 
 from . import caching
 from .models import (
@@ -627,6 +627,7 @@ class ImportReport:
 
 
 def _cell(value) -> str:
+    value = unneutralise(value)  # our export prefixed formula-like text with an apostrophe
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -788,9 +789,7 @@ def import_error_report_xlsx(*, errors: list[ImportRowError]) -> bytes:
         for problem in error.problems:
             sheet.append([error.row or "", problem.column, str(problem.message)])
     sheet.column_dimensions["C"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def questions_export_xlsx(*, queryset=None) -> bytes:
@@ -825,6 +824,4 @@ def questions_export_xlsx(*, queryset=None) -> bytes:
                 "是" if question.is_active else "否",
             ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

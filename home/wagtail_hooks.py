@@ -1,8 +1,6 @@
 """Campaign site in the Wagtail admin: hazard reports (scoped by street), the 五进 coverage view and
 the reviewers of campaign content."""
 
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -19,6 +17,7 @@ from home import selectors, services
 from home.models import HazardReport
 from portal.errors import PortalError
 from portal.wagtail_hooks import ScopedViewSet
+from portal.xlsx import workbook_bytes
 
 COVERAGE_PERMISSION = "wagtailadmin.access_admin"
 
@@ -103,10 +102,9 @@ def _coverage_xlsx(channels, rows) -> HttpResponse:
                 for column in range(2 + n * len(kinds), 2 + (n + 1) * len(kinds)):
                     sheet.cell(row=sheet.max_row, column=column).fill = blind
     sheet.freeze_panes = "B3"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        workbook_bytes(workbook),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="coverage-{timezone.localdate():%Y%m%d}.xlsx"'
     return response

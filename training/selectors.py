@@ -2,7 +2,6 @@
 in the database (constant query counts, no per-row Python loops)."""
 
 import datetime
-import io
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Area, Certificate, CertificateKind, Metric, Organisation, Person, Role, Target, User
 from portal.selectors import plan_period_current, user_can_act_in, visible_to
+from portal.xlsx import workbook_bytes
 from training.models import Assessment, Booking, Category, PracticalItem, Session, Tally, Venue
 
 STAFF_VIEW_ROLES = {Role.TRAINER, Role.DISTRICT_ADMIN, Role.STREET_COORDINATOR}
@@ -553,9 +553,7 @@ def annual_counts_xlsx(*, counts: AnnualCounts) -> bytes:
         sheet.append([str(title), str(_("Trained")), str(_("Passed"))])
         for row in rows:
             sheet.append([row[key], row["trained"], row["passed"]])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 # ------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ not_checked_in, unknown_item, session_closed, session_not_started, no_offer, off
 roster_invalid, venue_required, bad_series.
 """
 
-import csv
 import datetime
 import io
 import time
@@ -25,6 +24,7 @@ from portal import codes, services, signals, validators
 from portal.errors import PermissionDenied, PortalError
 from portal.models import Area, Certificate, CertificateKind, Organisation, Person, Role, User
 from portal.selectors import person_find, user_can_act_in
+from portal.xlsx import rows_csv, workbook_bytes
 from training import tally
 from training.models import (
     Assessment,
@@ -683,9 +683,7 @@ def roster_template_xlsx() -> bytes:
     sheet.append(ROSTER_HEADERS)
     for number, label in Category.choices:
         sheet.cell(row=number + 1, column=6, value=f"{number} = {label}")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def roster_error_report(*, errors: list[RosterError], fmt: str = "xlsx") -> bytes:
@@ -693,11 +691,7 @@ def roster_error_report(*, errors: list[RosterError], fmt: str = "xlsx") -> byte
     header = [_("Row"), _("Column"), _("Problem")]
     lines = [[e.row or "", e.column, e.message] for e in errors]
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(lines)
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return rows_csv(columns=header, rows=lines)
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -705,9 +699,7 @@ def roster_error_report(*, errors: list[RosterError], fmt: str = "xlsx") -> byte
     sheet.append(header)
     for line in lines:
         sheet.append(line)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 # ------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ list and dashboard reads run a fixed number of queries whatever the amount of da
 
 import datetime
 import importlib
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from portal import selectors as portal_selectors
 from portal.models import Area, Channel, Metric, Person, Role, Target, User
+from portal.xlsx import rows_xlsx
 from volunteers.models import (
     Activity,
     ActivityType,
@@ -592,16 +592,7 @@ HOURS_COLUMNS = [
 
 
 def _workbook(title: str, columns: list[str], rows) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.append(columns)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return rows_xlsx(title=title, columns=columns, rows=rows)
 
 
 def _local(value: datetime.datetime | None) -> str:
