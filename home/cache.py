@@ -18,9 +18,12 @@ import time
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+from portal import pagecache
 
 GENERATION_KEY = "home:fragment-generation"
 FRAGMENT_SECONDS = 60
@@ -35,6 +38,14 @@ def generation() -> str:
 
 
 def invalidate() -> None:
+    """Drop every fragment, and every whole page of the anonymous page cache
+    (``portal/pagecache.py``), which holds these fragments inside the pages it keeps."""
+    _bump()
+    transaction.on_commit(_bump)  # again once committed: no fragment of the old state outlives it
+    pagecache.invalidate()
+
+
+def _bump() -> None:
     cache.set(GENERATION_KEY, str(time.time_ns()), None)
 
 

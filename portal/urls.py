@@ -5,13 +5,15 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import views
+from portal import language, views
 from portal.accounts import views as account_views
 from portal.api import api
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", api.urls),
+    # A GET link target, so no page carries a CSRF token for it (portal/language.py).
+    path("i18n/switch/", language.switch, name="language_switch"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
