@@ -31,7 +31,7 @@ STATES = ["approved"] * 80 + ["pending"] * 12 + ["declined"] * 8
 ORIGINS = ["attendance", "declared", "group", "signal"]
 
 
-def _profiles(district, streets, people, rng):
+def _profiles(district, streets, people, rng, number_offset: int = 0):
     from django.utils import timezone
 
     from volunteers.models import VolunteerProfile
@@ -59,7 +59,7 @@ def _profiles(district, streets, people, rng):
                 status=status,
                 decided_at=registered + datetime.timedelta(days=3) if status != "pending" else None,
                 decision_reason="信息不全" if status == "declined" else "",
-                number=f"{district.code.upper()}-{registered.year}-{i + 1:06d}"
+                number=f"{district.code.upper()}-{registered.year}-{number_offset + i + 1:06d}"
                 if status == "approved"
                 else None,
             )
