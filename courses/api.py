@@ -13,6 +13,7 @@ from ninja.utils import check_csrf
 
 from courses import selectors, services
 from courses.models import QuizPage
+from portal import ratelimit
 from portal.api import BearerToken, ErrorOut
 from portal.errors import NotFound, PortalError
 from portal.models import Area
@@ -182,7 +183,10 @@ def quizzes(request, district: str | None = None):
 )
 def attempt_start(request, quiz_id: int):
     """An unfinished attempt still in time is returned instead of starting another. Errors:
-    QUIZ_NOT_AVAILABLE, QUIZ_CLOSED, QUIZ_BANK_TOO_SMALL, ATTEMPTS_EXHAUSTED, RATE_LIMITED."""
+    QUIZ_NOT_AVAILABLE, QUIZ_CLOSED, QUIZ_BANK_TOO_SMALL, ATTEMPTS_EXHAUSTED, RATE_LIMITED (per
+    learner, and per IP and account before any learner is made: a caller without a learner key
+    gets a new learner each time)."""
+    ratelimit.check_request(request, scope="quiz_start")
     quiz = QuizPage.objects.live().filter(pk=quiz_id).first()
     if quiz is None:
         return Status(404, {"code": "QUIZ_NOT_AVAILABLE", "message": _("This quiz is not available.")})

@@ -27,6 +27,7 @@ from courses.forms import DashboardFilterForm, StreetForm
 from courses.models import Attempt, LessonPage, QuizPage
 from portal.errors import PortalError
 from portal.models import Area, Metric, Role
+from portal.ratelimit import rate_limited
 from portal.selectors import areas_visible_to, targets_progress
 
 
@@ -64,6 +65,7 @@ def lesson_complete(request, lesson_id: int):
 
 
 @require_POST
+@rate_limited("quiz_start")
 def quiz_start(request, quiz_id: int):
     quiz = get_object_or_404(QuizPage.objects.live(), pk=quiz_id)
     learner = _learner(request, create=True)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer, django_auth
 
-from portal import crypto, selectors
+from portal import crypto, ratelimit, selectors
 from portal.errors import PortalError
 from portal.models import ApiToken, User
 
@@ -61,13 +61,15 @@ class CertificateOut(Schema):
 
 @api.get(
     "/certificates/{number}",
-    response={200: CertificateOut, 404: ErrorOut},
+    response={200: CertificateOut, 404: ErrorOut, 429: ErrorOut},
     tags=["certificates"],
     summary="Verify a certificate by its number and verification code",
 )
 def certificate_get(request, number: str, code: str):
     """Public. Both the number and the verification code printed beside it are needed, so
-    guessing numbers reveals nothing; the holder is shown masked."""
+    guessing numbers reveals nothing; the holder is shown masked. Rate-limited per IP and account
+    (429 ``RATE_LIMITED``), so the code cannot be guessed either."""
+    ratelimit.check_request(request, scope="certificate_verify")
     certificate = selectors.certificate_for_verification(number=number, verification_code=code)
     if certificate is None:
         return Status(

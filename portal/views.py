@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal import health, selectors
+from portal import health, ratelimit, selectors
 from portal.forms import CertificateVerifyForm
 from portal.models import Certificate
 
@@ -25,6 +25,10 @@ def certificate_verify(request):
     certificate = None
     searched = False
     if form.is_valid():
+        try:
+            ratelimit.check_request(request, scope="certificate_verify")
+        except ratelimit.RateLimited as error:
+            return ratelimit.too_many_response(request, error)
         searched = True
         certificate = selectors.certificate_for_verification(
             number=form.cleaned_data["n"], verification_code=form.cleaned_data["c"]

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from portal import ratelimit
 from portal.api import AUTH, ErrorOut
 from portal.errors import NotFound, PortalError
 from portal.models import Channel
@@ -183,13 +184,15 @@ class CheckInOut(Schema):
 
 @checkin_router.post(
     "/checkin",
-    response={200: CheckInOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CheckInOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     auth=AUTH,
     summary="Check a trainee in (or a helper in/out) by scanned code; idempotent by nonce",
 )
 def checkin(request, payload: CheckInIn):
     """``result``: ok · already_checked_in (``time`` HH:MM) · invalid_code · cancelled ·
-    wrong_session (when ``session`` is given) · not_open · waitlisted · helper_signed_in/out."""
+    wrong_session (when ``session`` is given) · not_open · waitlisted · helper_signed_in/out.
+    Rate-limited per scanner and per IP: 429 ``RATE_LIMITED``."""
+    ratelimit.check_request(request, scope="scan")
     session = get_object_or_404(Session, pk=payload.session) if payload.session else None
     outcome = services.checkin_redeem(
         code=payload.code, nonce=payload.nonce, scanned_by=request.auth, session=session

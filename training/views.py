@@ -31,6 +31,7 @@ from portal import services as portal_services
 from portal import validators
 from portal.errors import PortalError
 from portal.models import Area, Certificate, Channel, Metric, Organisation, Role, Target
+from portal.ratelimit import rate_limited
 from training import selectors, services
 from training.forms import (
     DashboardForm,
@@ -508,6 +509,7 @@ def _scan(request, session_id: int, *, page: str):
 
 @login_required
 @require_POST
+@rate_limited("scan")
 def checkin_scan(request, session_id: int):
     return _scan(request, session_id, page="training:checkin")
 
@@ -521,6 +523,7 @@ def helpers_page(request, session_id: int):
 
 @login_required
 @require_POST
+@rate_limited("scan")
 def helpers_scan(request, session_id: int):
     """A volunteer helping at the session shows their helper code: first scan in, the next out."""
     return _scan(request, session_id, page="training:helpers")

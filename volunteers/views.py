@@ -29,6 +29,7 @@ from portal import pdf, validators
 from portal import selectors as portal_selectors
 from portal.errors import PortalError
 from portal.models import Area, Certificate, CertificateKind, Channel, Role
+from portal.ratelimit import rate_limited
 from volunteers import selectors, services
 from volunteers.forms import (
     ActivityForm,
@@ -296,6 +297,7 @@ def _attendance_message(attendance) -> str:
 
 @login_required
 @never_cache
+@rate_limited("scan")
 def scan(request):
     """The volunteer scans the activity's rotating QR: sign in, or sign out when already in."""
     profile = _profile_or_redirect(request)
@@ -574,6 +576,7 @@ def _managed_activity(request, pk: int) -> Activity:
 
 @roles_required(LEADER_ROLES)
 @never_cache
+@rate_limited("scan")
 def activity_signin(request, pk: int):
     """The sign-in desk: scan volunteers' personal QRs (or tap a name), show the rotating QR."""
     activity = _managed_activity(request, pk)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from portal import crypto, services, sms, validators
+from portal import clientip, crypto, services, sms, validators
 from portal.accounts.forms import MobilePhoneField
 from portal.models import User
 
@@ -26,6 +26,12 @@ def weixin_configured() -> bool:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        # allauth's log-in, sign-up and SMS limits count per IP: behind our proxy that is the
+        # forwarded client, believed only from TRUSTED_PROXIES (allauth's own lookup would need
+        # a fixed proxy count and trusts a forged header when the count is wrong).
+        return clientip.client_ip(request)
+
     def phone_form_field(self, **kwargs) -> MobilePhoneField:
         return MobilePhoneField(**kwargs)
 
