@@ -9,6 +9,7 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from portal import checks  # noqa: F401 - registers the deployment checks
         from portal.roles import sync_role_permissions
 
         # After the last app's migrations, so every app's permissions exist.
