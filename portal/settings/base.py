@@ -54,6 +54,7 @@ MIDDLEWARE = [
     # First: a hit answers an anonymous page view before anything else runs (portal/pagecache.py).
     "portal.pagecache.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChineseFirstLocaleMiddleware",
@@ -257,8 +258,58 @@ CJK_FONT_PATH = env("CJK_FONT_PATH", default="")
 WAGTAIL_SITE_NAME = "消防宣教与志愿服务平台"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+# Uploads: no SVG or HTML anywhere (they run script when opened from our origin); sizes capped.
+# Course videos are documents (courses.VideoBlock), hence mp4.
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "mp4", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000  # decompression bombs
+# Documents are served by Wagtail's view, which checks a private collection's restriction
+# (never a direct media URL); privacy is by log-in or group, never a shared password.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
+# Nothing in the admin calls out to third parties (staff e-mail hashes to Gravatar, update checks).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# ------------------------------------------------------------------------------
+# Security headers (portal.csp; production.py adds HTTPS-only cookies and HSTS)
+# ------------------------------------------------------------------------------
+# Sessions live in the database: a Redis restart or eviction logs nobody out, and a session can be
+# ended for good by deleting its row.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Extra origins of images and videos (an object store or CDN), e.g. https://media.example.org
+CSP_MEDIA_ORIGINS = env.list("CSP_MEDIA_ORIGINS", default=[])
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],  # computed bar widths only (see portal/csp.py)
+    "img-src": ["'self'", "data:", "blob:", *CSP_MEDIA_ORIGINS],
+    "media-src": ["'self'", "blob:", "https:", *CSP_MEDIA_ORIGINS],  # hazard videos are links to a video host
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'", *(["https://open.weixin.qq.com"] if WEIXIN_APP_ID else [])],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_ADMIN = {
+    **CONTENT_SECURITY_POLICY,
+    "script-src": ["'self'", "'unsafe-inline'"],  # Wagtail's date widgets and inline panels
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "frame-ancestors": ["'self'"],  # Wagtail's live preview
+}
+PERMISSIONS_POLICY = "camera=(self), geolocation=(), microphone=(), payment=(), usb=()"
 
 # ------------------------------------------------------------------------------
 # API (django-ninja)

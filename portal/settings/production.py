@@ -29,6 +29,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+LANGUAGE_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+# Uploads and certificates live outside the code tree (MEDIA_ROOT, PRIVATE_MEDIA_ROOT from the
+# environment; check --deploy warns with portal.W001 otherwise).
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
