@@ -85,7 +85,7 @@ def test_production_forces_https_with_hsts_and_safe_headers(production):
     assert production["SECURE_REFERRER_POLICY"] == "same-origin"
     assert "portal.csp.ContentSecurityPolicyMiddleware" in production["MIDDLEWARE"]
     scripts = production["CONTENT_SECURITY_POLICY"]["script-src"]
-    assert scripts == ["'self'"]
+    assert scripts == ["'self'", "'wasm-unsafe-eval'"]  # the QR scanner's WebAssembly, never eval()
     assert production["CONTENT_SECURITY_POLICY"]["frame-ancestors"] == ["'none'"]
     assert production["CONTENT_SECURITY_POLICY"]["object-src"] == ["'none'"]
 
@@ -147,7 +147,7 @@ def test_site_responses_carry_a_strict_policy_without_inline_script(client):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     policy = _policy(response)
-    assert policy["script-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'", "'wasm-unsafe-eval'"]  # WebAssembly (QR scanner), no eval()
     assert policy["style-src"] == ["'self'"]
     assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"] and policy["form-action"][0] == "'self'"

@@ -290,7 +290,10 @@ X_FRAME_OPTIONS = "DENY"
 CSP_MEDIA_ORIGINS = env.list("CSP_MEDIA_ORIGINS", default=[])
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
-    "script-src": ["'self'"],
+    # 'wasm-unsafe-eval' lets the QR scanner compile its own zxing WebAssembly (served from
+    # static/vendor; browsers without BarcodeDetector need it) and allows no eval() of script.
+    # Without it the camera scan fails on every phone (tests/test_a11y_pages.py, fake camera).
+    "script-src": ["'self'", "'wasm-unsafe-eval'"],
     "style-src": ["'self'"],
     "style-src-attr": ["'unsafe-inline'"],  # computed bar widths only (see portal/csp.py)
     "img-src": ["'self'", "data:", "blob:", *CSP_MEDIA_ORIGINS],
