@@ -22,7 +22,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from portal import validators
+from portal import pagecache, validators
 from portal.blocks import PortalStreamBlock
 from portal.models.base import TimeStampedModel
 from portal.selectors import plan_period_current, targets_progress
@@ -243,6 +243,13 @@ class ArticlePage(Page):
     class Meta:
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        # No live figures on an article, only what publishing changes (which drops the cache):
+        # anonymous visitors may share it longer than the pages with figures (portal/pagecache.py).
+        response.page_cache_seconds = pagecache.UNCHANGING_SECONDS
+        return response
 
     def clean(self):
         super().clean()

@@ -35,7 +35,9 @@ from django.db import transaction
 from django.http import HttpResponse
 
 GENERATION_KEY = "pagecache:generation"
-SECONDS = 30
+SECONDS = 60
+# For pages only publishing changes (articles: ``response.page_cache_seconds``).
+UNCHANGING_SECONDS = 600
 HIT_HEADER = "X-Page-Cache"
 _MESSAGES_COOKIE = "messages"
 
@@ -101,7 +103,8 @@ class AnonymousPageCacheMiddleware:
                 cache.add(GENERATION_KEY, generation, None)
                 generation = cache.get(GENERATION_KEY, generation)
             headers = [(k, v) for k, v in response.headers.items() if k.lower() != HIT_HEADER.lower()]
-            cache.set(key, (generation, response.status_code, headers, response.content), SECONDS)
+            seconds = getattr(response, "page_cache_seconds", SECONDS)
+            cache.set(key, (generation, response.status_code, headers, response.content), seconds)
             response.headers[HIT_HEADER] = "miss"
         return response
 

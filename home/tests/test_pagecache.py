@@ -143,3 +143,12 @@ def test_a_request_with_a_session_cookie_is_never_answered_from_the_cache(client
     response = _get(client)
 
     assert HIT_HEADER not in response.headers
+
+
+def test_articles_are_kept_longer_than_pages_with_live_figures(client, xc, xc_articles):
+    from portal import pagecache
+
+    article = article_create(index=xc_articles, title="长期有效：家用灭火器怎么选")
+
+    assert _get(client, article.url).page_cache_seconds == pagecache.UNCHANGING_SECONDS
+    assert not hasattr(_get(client, "/"), "page_cache_seconds")  # the home page: SECONDS, like its figures
