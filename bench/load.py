@@ -125,7 +125,9 @@ def _cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def prepare(host: str) -> list[Target]:
+def prepare(
+    host: str, *, codes_n: int = 2500, residents_n: int = 1500, attempts_n: int = 800
+) -> list[Target]:
     from django.utils import timezone
 
     from bench import training as tb
@@ -148,7 +150,7 @@ def prepare(host: str) -> list[Target]:
     # Check-in: a session starting in ten minutes, a fresh valid code per request.
     trainer = users["bench-trainer"]
     token = kernel.api_token_issue(user=trainer, name="bench")
-    session, codes = tb._fresh_checkin_session(district, trainer, 2500)
+    session, codes = tb._fresh_checkin_session(district, trainer, codes_n)
     checkins = [
         _line(
             "POST",
@@ -160,7 +162,7 @@ def prepare(host: str) -> list[Target]:
     ]
 
     # Bookings racing for one session: residents (each with a token) book themselves.
-    residents = tb._residents(district, 1500)
+    residents = tb._residents(district, residents_n)
     street = session.area
     start = timezone.now() + datetime.timedelta(days=3)
     race = Session.objects.create(
@@ -200,7 +202,7 @@ def prepare(host: str) -> list[Target]:
 
     client = Client(HTTP_HOST=host)
     submits = []
-    for _ in range(800):
+    for _ in range(attempts_n):
         body = client.post(f"/api/v1/quizzes/{quiz.pk}/attempts").json()
         answers = {str(q["id"]): [q["options"][0]["id"]] for q in body["questions"]}
         submits.append(
@@ -256,7 +258,7 @@ def wrk(url: str, lines: list[str], seconds: float, connections: int) -> dict:
             "wrk",
             "-t1",
             f"-c{connections}",
-            f"-d{seconds}s",
+            f"-d{max(1, round(seconds))}s",
             "--timeout",
             "10s",
             "-s",
@@ -276,9 +278,10 @@ def wrk(url: str, lines: list[str], seconds: float, connections: int) -> dict:
 
 
 def run_load(targets, servers, *, rounds: int, seconds: float, connections: int) -> None:
-    for target in targets:  # warm each worker's caches and imports; not recorded
+    for target in targets:  # warm each worker's imports (and GET pages once each); not recorded
         server = servers[target.port_key]
-        wrk(f"http://localhost:{server.port}", target.lines[-20:], 1, connections)
+        warm = target.lines if target.lines[0].startswith("GET") else target.lines[-20:]
+        wrk(f"http://localhost:{server.port}", warm, max(1, len(warm) // 100), connections)
     for r in range(rounds):
         for target in targets:
             server = servers[target.port_key]
@@ -458,11 +461,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--port", type=int, default=8301)
+    parser.add_argument("--small", action="store_true", help="a dry run on data set S (few fresh codes)")
     parser.add_argument("--only", choices=["load", "certificates", "scale"], action="append")
     parser.add_argument("--scale-db", action="append", default=[], help="name=DATABASE_URL for the scale run")
     parser.add_argument("--scale-one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_production")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_production"
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -492,16 +496,26 @@ def main() -> None:
                 env,
             )
         if "load" in only:
-            targets = prepare(host="localhost")
+            targets = prepare(
+                host="localhost",
+                **({"codes_n": 300, "residents_n": 300, "attempts_n": 100} if args.small else {}),
+            )
             servers["portal"] = Server(
                 "portal",
-                [str(VENV / "gunicorn"), "--config", "gunicorn.conf.py"],
+                [str(VENV / "gunicorn"), "--config", "gunicorn.conf.py", "--max-requests", "0"],
                 dict(env, GUNICORN_BIND=f"127.0.0.1:{args.port}"),
                 port=args.port,
             )
             servers["hello"] = Server(
                 "hello",
-                [str(VENV / "gunicorn"), "--config", "gunicorn.conf.py", "bench.hello_wsgi:application"],
+                [
+                    str(VENV / "gunicorn"),
+                    "--config",
+                    "gunicorn.conf.py",
+                    "--max-requests",
+                    "0",
+                    "bench.hello_wsgi:application",
+                ],
                 dict(env, GUNICORN_BIND=f"127.0.0.1:{args.port + 1}"),
                 port=args.port + 1,
             )
