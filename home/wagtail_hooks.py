@@ -16,6 +16,7 @@ from wagtail.snippets.models import register_snippet
 from home import selectors, services
 from home.models import HazardReport
 from portal.errors import PortalError
+from portal.params import id_param
 from portal.wagtail_hooks import ScopedViewSet
 from portal.xlsx import workbook_bytes
 
@@ -119,9 +120,8 @@ def reviewers_view(request):
     if not request.user.has_perm(REVIEWERS_PERMISSION):
         raise PermissionDenied
     if request.method == "POST":
-        account = get_object_or_404(
-            selectors.reviewer_candidates(user=request.user, limit=None), pk=request.POST.get("user")
-        )
+        candidates = selectors.reviewer_candidates(user=request.user, limit=None)
+        account = get_object_or_404(candidates, pk=id_param(request.POST.get("user")))
         is_reviewer = request.POST.get("is_reviewer") == "1"
         try:
             services.reviewer_set(user=account, is_reviewer=is_reviewer, by=request.user)

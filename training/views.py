@@ -31,6 +31,7 @@ from portal import services as portal_services
 from portal import validators
 from portal.errors import PortalError
 from portal.models import Area, Certificate, Channel, Metric, Organisation, Role, Target
+from portal.params import id_param
 from portal.ratelimit import rate_limited
 from training import selectors, services
 from training.forms import (
@@ -484,7 +485,7 @@ def _scan(request, session_id: int, *, page: str):
     booking = None
     booking_id = request.POST.get("booking") or ""
     if booking_id:
-        if not booking_id.isdigit():
+        if id_param(booking_id) is None:
             raise Http404
         booking = get_object_or_404(Booking.objects.filter(session=session), pk=booking_id)
     try:
@@ -920,6 +921,9 @@ def certificate_find(request):
     if not _has_role(request.user, {Role.DISTRICT_ADMIN}):
         raise _forbid()
     number = (request.GET.get("number") or "").strip().upper()[:32]
+    # Certificate numbers are ASCII letters, digits and dashes; anything else could not even be
+    # put in the revoke page's URL (a "/" made this a server error).
+    number = "".join(c for c in number if c.isascii() and (c.isalnum() or c == "-"))
     return (
         redirect("training:certificate_revoke", number=number) if number else redirect("training:dashboard")
     )

@@ -29,6 +29,7 @@ from portal import pdf, validators
 from portal import selectors as portal_selectors
 from portal.errors import PortalError
 from portal.models import Area, Certificate, CertificateKind, Channel, Role
+from portal.params import id_param
 from portal.ratelimit import rate_limited
 from volunteers import selectors, services
 from volunteers.forms import (
@@ -586,7 +587,10 @@ def activity_signin(request, pk: int):
         profile_id = request.POST.get("volunteer")
         if profile_id and not code:
             # The manual list fallback goes through the same service as a scan, with the same code.
-            profile = VolunteerProfile.objects.filter(pk=profile_id, signups__activity=activity).first()
+            # A tampered, non-numeric id is an unknown volunteer (the service's answer), not a crash.
+            profile = VolunteerProfile.objects.filter(
+                pk=id_param(profile_id), signups__activity=activity
+            ).first()
             code = services.volunteer_qr_code(profile=profile) if profile else ""
         try:
             attendance = services.attendance_scan_volunteer(activity=activity, by=request.user, code=code)
@@ -730,7 +734,7 @@ def records_pending(request):
 def join_requests(request):
     pending = selectors.team_join_requests(user=request.user)
     if request.method == "POST":
-        membership = get_object_or_404(pending, pk=request.POST.get("membership"))
+        membership = get_object_or_404(pending, pk=id_param(request.POST.get("membership")))
         try:
             services.team_request_decide(
                 membership=membership, by=request.user, accept=request.POST.get("action") == "accept"
@@ -749,7 +753,7 @@ def corrections(request):
     """Open correction requests on records this leader or coordinator may decide."""
     open_requests = selectors.corrections_open_for(user=request.user)
     if request.method == "POST":
-        correction = get_object_or_404(open_requests, pk=request.POST.get("correction"))
+        correction = get_object_or_404(open_requests, pk=id_param(request.POST.get("correction")))
         try:
             services.correction_decide(
                 correction=correction,
@@ -774,7 +778,7 @@ def street_home(request):
     """Pending registrations of the coordinator's street, approved or declined with a reason."""
     pending = selectors.pending_registrations_for(user=request.user)
     if request.method == "POST":
-        profile = get_object_or_404(pending, pk=request.POST.get("profile"))
+        profile = get_object_or_404(pending, pk=id_param(request.POST.get("profile")))
         try:
             if request.POST.get("action") == "decline":
                 services.volunteer_decline(
@@ -951,7 +955,7 @@ def role_models(request):
         raise PermissionDenied
     nominations = selectors.role_models(district=district)
     if request.method == "POST":
-        nomination = get_object_or_404(nominations, pk=request.POST.get("nomination"))
+        nomination = get_object_or_404(nominations, pk=id_param(request.POST.get("nomination")))
         try:
             services.role_model_select(
                 nomination=nomination, by=request.user, selected=request.POST.get("action") == "select"
@@ -972,10 +976,10 @@ def role_models(request):
 @require_GET
 def star_notices(request):
     """The public notice list of newly reached star levels (names masked)."""
-    district_id = request.GET.get("district", "")
+    district_id = id_param(request.GET.get("district"))
     district = (
         Area.objects.filter(pk=district_id, level=Area.Level.DISTRICT).first()
-        if district_id.isdigit()
+        if district_id is not None
         else (_staff_district(request.user) if request.user.is_authenticated else None)
     ) or portal_selectors.districts().first()
     notices = [
