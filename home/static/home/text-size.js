@@ -4,15 +4,15 @@
 (function () {
   var KEY = "portal.textSize";
   var root = document.documentElement;
-  // The base type is 112.5 % and everything is sized in rem: one rule scales the whole page.
-  var style = document.createElement("style");
-  style.textContent = "html.text-large { font-size: 137.5%; }";
-  document.head.appendChild(style);
+  // The base type is 112.5 % and everything is sized in rem: one value scales the whole page. Set
+  // through the CSSOM, not an injected <style>, which the Content-Security-Policy would block.
+  var LARGE = "137.5%";
   function stored() {
     try { return window.localStorage.getItem(KEY) === "large"; } catch (e) { return false; }
   }
   function apply(large) {
     root.classList.toggle("text-large", large);
+    root.style.fontSize = large ? LARGE : "";
     var buttons = document.querySelectorAll("[data-text-size-toggle]");
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].setAttribute("aria-pressed", large ? "true" : "false");
