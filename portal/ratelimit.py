@@ -84,7 +84,9 @@ def hit(*, scope: str, key: str, limit: int, period: int = 60) -> None:
     except ValueError:  # evicted between add and incr
         cache.set(cache_key, 1, period + 30)
         count = 1
-    if count > limit:
+    # django-redis answers None instead of raising while Redis is down (IGNORE_EXCEPTIONS):
+    # nothing was counted, so nobody is limited — a scan must not fail because the cache did.
+    if count is not None and count > limit:
         raise _error()
 
 
