@@ -97,8 +97,25 @@ register_snippet(CoursesGroup)
 # ------------------------------------------------------------------------------
 # xlsx import / export of the bank
 # ------------------------------------------------------------------------------
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
 class ImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("xlsx file"))
+    file = forms.FileField(
+        label=gettext_lazy("xlsx file"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(
+                _("Upload the question bank as an Excel .xlsx file."), code="import_type"
+            )
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than 5 MB; split it into several files."), code="import_size"
+            )
+        return upload
 
 
 IMPORT_REPORT_KEY = "courses_import_report"
