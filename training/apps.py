@@ -42,13 +42,16 @@ class TrainingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from portal import metrics, roles
+        from portal import metrics, reconcile, roles
         from portal.celery import app
         from portal.models import Metric
+        from training import reconcile as checks
         from training import selectors
 
         metrics.register(Metric.TRAINEES_PASSED_PER_YEAR, selectors.trainees_passed_count)
         metrics.register(Metric.TRAINEES_TRAINED_PER_YEAR, selectors.trainees_trained_count)
+        for name, check in checks.CHECKS.items():
+            reconcile.register(name, check)
         for role, permissions in ROLE_PERMISSIONS.items():
             roles.extend(role, permissions)
         app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), **BEAT_SCHEDULE}

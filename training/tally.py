@@ -214,6 +214,43 @@ def checked_in(booking: Booking) -> None:
 def rebuild() -> int:
     """Recount the whole tally from the bookings (one pass ordered by person). Returns the number
     of tally rows. Used after bulk loads and by ``manage.py training_tally_rebuild``."""
+    rows = recount()
+    Tally.objects.all().delete()
+    Tally.objects.bulk_create(
+        [
+            Tally(
+                district_id=key[0],
+                year=key[1],
+                dimension=key[2],
+                key=key[3],
+                **dict(zip(MEASURES, values, strict=True)),
+            )
+            for key, values in sorted(rows.items())
+        ],
+        batch_size=2000,
+    )
+    return len(rows)
+
+
+def differences() -> list[str]:
+    """Where the kept tally differs from a recount (``manage.py reconcile``); empty when equal.
+    Rows kept at zero (everyone they counted was taken off again) equal a missing row."""
+    expected = recount()
+    kept = {
+        (row[0], row[1], row[2], row[3]): list(row[4:])
+        for row in Tally.objects.values_list("district_id", "year", "dimension", "key", *MEASURES)
+    }
+    problems = []
+    for key in sorted(set(expected) | set(kept)):
+        want, have = expected.get(key, [0, 0, 0, 0]), kept.get(key, [0, 0, 0, 0])
+        if want != have:
+            kept_row = dict(zip(MEASURES, have, strict=True))
+            problems.append(f"tally {key}: kept {kept_row}, recount {dict(zip(MEASURES, want, strict=True))}")
+    return problems
+
+
+def recount() -> dict[Key, list[int]]:
+    """The whole tally recounted from the bookings, without writing: key → the four measures."""
     counts: Counter = Counter()
     person = None
     keys: dict[Key, set[str]] = {}
@@ -232,18 +269,4 @@ def rebuild() -> int:
     rows: dict[Key, list[int]] = {}
     for (key, measure), n in counts.items():
         rows.setdefault(key, [0, 0, 0, 0])[MEASURES.index(measure)] = n
-    Tally.objects.all().delete()
-    Tally.objects.bulk_create(
-        [
-            Tally(
-                district_id=key[0],
-                year=key[1],
-                dimension=key[2],
-                key=key[3],
-                **dict(zip(MEASURES, values, strict=True)),
-            )
-            for key, values in sorted(rows.items())
-        ],
-        batch_size=2000,
-    )
-    return len(rows)
+    return rows

@@ -17,10 +17,11 @@ class VolunteersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from portal import metrics, roles, signals
+        from portal import metrics, reconcile, roles, signals
         from portal.celery import app
         from portal.models import Metric
         from volunteers import receivers, selectors
+        from volunteers import reconcile as checks
         from volunteers.permissions import ROLE_PERMISSIONS
 
         signals.volunteer_service_performed.connect(
@@ -28,6 +29,8 @@ class VolunteersConfig(AppConfig):
         )
         metrics.register(Metric.REGISTERED_VOLUNTEERS, selectors.registered_volunteers_count)
         metrics.register(Metric.VOLUNTEER_ROLE_MODELS, selectors.role_models_count)
+        for name, check in checks.CHECKS.items():
+            reconcile.register(name, check)
         for role, permissions in ROLE_PERMISSIONS.items():
             roles.extend(role, permissions)
         # Beat: close sign-ins left open for 24 hours (the settings' schedule belongs to the kernel).

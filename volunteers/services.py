@@ -934,41 +934,76 @@ def _tally(records: Iterable[ServiceRecord], *, sign: int) -> None:
 def hours_tally_rebuild() -> tuple[int, int]:
     """Recount the kept aggregates from the approved records (after a bulk load, or to check
     them); returns the number of rows written to each. Months are counted in local time."""
-    approved = ServiceRecord.objects.filter(state=ServiceRecord.State.APPROVED).order_by()
+    kinds, months = hours_tally_recount()
     HoursTally.objects.all().delete()
     MonthlyHoursTally.objects.all().delete()
-    kinds = HoursTally.objects.bulk_create(
+    HoursTally.objects.bulk_create(
         [
-            HoursTally(
-                area_id=row["area_id"],
-                activity_type=row["activity_type"],
-                channel_key=row["channel_id"] or 0,
-                hours=row["h"],
-                records=row["n"],
-            )
-            for row in approved.values("area_id", "activity_type", "channel_id").annotate(
-                h=Sum("hours"), n=Count("pk")
-            )
+            HoursTally(area_id=area, activity_type=kind, channel_key=channel, hours=hours, records=records)
+            for (area, kind, channel), (hours, records) in kinds.items()
         ],
         batch_size=2000,
     )
-    months = MonthlyHoursTally.objects.bulk_create(
+    MonthlyHoursTally.objects.bulk_create(
         [
-            MonthlyHoursTally(
-                area_id=row["area_id"],
-                month=timezone.localtime(row["m"]).date()
-                if isinstance(row["m"], datetime.datetime)
-                else row["m"],
-                hours=row["h"],
-                records=row["n"],
-            )
-            for row in approved.annotate(m=TruncMonth("started_at"))
-            .values("area_id", "m")
-            .annotate(h=Sum("hours"), n=Count("pk"))
+            MonthlyHoursTally(area_id=area, month=month, hours=hours, records=records)
+            for (area, month), (hours, records) in months.items()
         ],
         batch_size=2000,
     )
     return len(kinds), len(months)
+
+
+def hours_tally_recount() -> tuple[dict, dict]:
+    """The kept aggregates recounted from the approved records, without writing:
+    ``{(area, activity type, channel key): (hours, records)}`` and ``{(area, month): (hours, records)}``
+    (months in local time). ``hours_tally_rebuild`` writes them; ``manage.py reconcile`` compares."""
+    approved = ServiceRecord.objects.filter(state=ServiceRecord.State.APPROVED).order_by()
+    kinds: dict = {}
+    by_kind = approved.values("area_id", "activity_type", "channel_id")
+    for row in by_kind.annotate(h=Sum("hours"), n=Count("pk")):
+        key = (row["area_id"], row["activity_type"], row["channel_id"] or 0)
+        hours, records = kinds.get(key, (Decimal("0"), 0))
+        kinds[key] = (hours + row["h"], records + row["n"])
+    months: dict = {}
+    for row in (
+        approved.annotate(m=TruncMonth("started_at"))
+        .values("area_id", "m")
+        .annotate(h=Sum("hours"), n=Count("pk"))
+    ):
+        month = timezone.localtime(row["m"]).date() if isinstance(row["m"], datetime.datetime) else row["m"]
+        hours, records = months.get((row["area_id"], month), (Decimal("0"), 0))
+        months[(row["area_id"], month)] = (hours + row["h"], records + row["n"])
+    return kinds, months
+
+
+def hours_tally_differences() -> list[str]:
+    """Where the kept aggregates differ from a recount (``manage.py reconcile``); empty when equal.
+    Rows kept at zero hours and records equal a missing row."""
+    kinds, months = hours_tally_recount()
+    kept_kinds = {
+        (area, kind, channel): (hours, records)
+        for area, kind, channel, hours, records in HoursTally.objects.values_list(
+            "area_id", "activity_type", "channel_key", "hours", "records"
+        )
+    }
+    kept_months = {
+        (area, month): (hours, records)
+        for area, month, hours, records in MonthlyHoursTally.objects.values_list(
+            "area_id", "month", "hours", "records"
+        )
+    }
+    problems = []
+    zero = (Decimal("0"), 0)
+    for label, expected, kept in (("hours", kinds, kept_kinds), ("monthly hours", months, kept_months)):
+        for key in sorted(set(expected) | set(kept), key=str):
+            want, have = expected.get(key, zero), kept.get(key, zero)
+            if (Decimal(want[0]), want[1]) != (Decimal(have[0]), have[1]):
+                problems.append(
+                    f"{label} tally {key}: kept {have[0]} h in {have[1]} records, "
+                    f"recount {want[0]} h in {want[1]} records"
+                )
+    return problems
 
 
 def _check_can_decide(*, record: ServiceRecord, by: User, led_team_ids: set[int]) -> None:
