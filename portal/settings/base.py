@@ -135,7 +135,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+# A worker killed outright (SIGKILL, a lost machine) cannot give back the jobs it held: Redis
+# hands them to another worker once they have been unacknowledged this long (kombu's default is an
+# hour). Keep it above the longest task plus its retry countdown, or a slow job runs twice (every
+# task is idempotent, so that costs time, not correctness).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "portal.tasks.outbox_drain_task", "schedule": 30.0},
