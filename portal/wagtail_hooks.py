@@ -1,5 +1,10 @@
 """Kernel models in the Wagtail admin, each listing filtered through ``selectors.visible_to``."""
 
+from functools import wraps
+
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet, SnippetViewSetGroup
@@ -9,8 +14,35 @@ from portal.admin_forms import AreaCreateForm, AreaScopedForm
 from portal.models import Area, AuditEntry, Certificate, Channel, Organisation, Person, PlanPeriod, Target
 
 
-class ScopedViewSet(SnippetViewSet):
-    """A snippet listing restricted to the user's area through ``area_field``."""
+class ObjectScopeMixin:
+    """Every view of one record (edit, delete, inspect, usage, history, revisions…) answers 404
+    for a record the viewset's ``get_queryset`` (the scoped listing) hides from the user.
+
+    Wagtail's per-object views look the record up by pk in the whole table and check only the
+    model permission, so a district admin could open another district's areas, units, venues,
+    people (inspect shows the masked ID), certificates and audit entries by typing a URL."""
+
+    def get_urlpatterns(self):
+        patterns = super().get_urlpatterns()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern) and "pk" in pattern.pattern.regex.groupindex:
+                pattern.callback = self._scoped(pattern.callback)
+        return patterns
+
+    def _scoped(self, view):
+        @wraps(view)
+        def scoped_view(request, *args, **kwargs):
+            pk = unquote(str(kwargs.get("pk", "")))
+            if not self.get_queryset(request).filter(pk=pk).exists():
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return scoped_view
+
+
+class ScopedViewSet(ObjectScopeMixin, SnippetViewSet):
+    """A snippet listing restricted to the user's area through ``area_field``; so is every view
+    of one record."""
 
     area_field = "area"
     copy_view_enabled = False
@@ -24,7 +56,7 @@ class AreaCreateView(CreateView):
         return self.form.save()
 
 
-class AreaViewSet(SnippetViewSet):
+class AreaViewSet(ObjectScopeMixin, SnippetViewSet):
     model = Area
     icon = "site"
     menu_label = _("Areas")

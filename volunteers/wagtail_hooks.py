@@ -12,6 +12,7 @@ from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetVie
 
 from portal import selectors
 from portal.errors import PortalError
+from portal.wagtail_hooks import ObjectScopeMixin
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -94,7 +95,7 @@ class RoleModelDecisionView(ServiceDecisionView):
         )
 
 
-class ScopedViewSet(SnippetViewSet):
+class ScopedViewSet(ObjectScopeMixin, SnippetViewSet):
     area_field = "area"
     copy_view_enabled = False
     inspect_view_enabled = False
