@@ -46,11 +46,16 @@ def certificate_verify(request):
 
 @require_GET
 def certificate_download(request, number: str):
-    """The PDF for its holder and for staff responsible for the certificate's district."""
+    """The PDF for its holder and for staff of the certificate's district who hold
+    ``portal.view_certificate`` (district admins). Any staff role used to do: numbers are
+    sequential, so an editor or a team leader could fetch every certificate of the district."""
     certificate = get_object_or_404(Certificate.objects.select_related("holder", "district"), number=number)
     user = request.user
     is_holder = user.is_authenticated and certificate.holder.user_id == user.pk
-    if not (is_holder or selectors.user_can_act_in(user=user, area=certificate.district)):
+    is_staff = user.has_perm("portal.view_certificate") and selectors.user_can_act_in(
+        user=user, area=certificate.district
+    )
+    if not (is_holder or is_staff):
         raise Http404
     if not certificate.pdf:
         raise Http404
