@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -79,6 +80,7 @@ class World:
     users: dict[str, User | None]
     secret_ids: list[str]
     secret_phones: list[str]
+    courses: object = None
 
     def side(self, which: str) -> Side:
         return self.own if which == "own" else self.other
@@ -147,6 +149,15 @@ def _side(tag: str, n: int) -> tuple[Side, list[str], list[str]]:
         details=[{"heading": "培训", "lines": [["项目", "灭真火、出真水"]]}],
         source=side.booking,
     )
+
+    # Its PDF (content irrelevant here; tests/test_guard_pii.py renders real ones).
+    from django.conf import settings
+
+    pdf = Path(settings.PRIVATE_MEDIA_ROOT) / "guard" / f"{side.certificate.number}.pdf"
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    pdf.write_bytes(b"%PDF-1.4 guard")
+    Certificate.objects.filter(pk=side.certificate.pk).update(pdf=f"guard/{side.certificate.number}.pdf")
+    side.certificate.refresh_from_db()
 
     # Volunteers: a team led by the leader, an open activity, an approved volunteer signed up,
     # and a pending service record of theirs (the activity then moved into the past).
@@ -220,7 +231,40 @@ def build_world() -> World:
     )
 
 
-def module_fixture():
+def add_courses(world: World) -> None:
+    """A course with a lesson and a quiz in the own district, and one attempt each by the own
+    and the other side's resident."""
+    from types import SimpleNamespace
+
+    from courses import services as course_services
+    from courses.models import Learner
+    from courses.tests.factories import QuestionFactory, course_index, course_with_lessons
+
+    for _ in range(12):
+        QuestionFactory()
+    _course, lessons, quiz = course_with_lessons(
+        index=course_index(district=world.own.district), slug="guard", lessons=1, question_count=10
+    )
+    from wagtail.models import Site
+
+    Site.objects.update_or_create(
+        hostname="guard.example",
+        defaults={
+            "root_page": lessons[0].get_parent().get_parent().get_parent(),
+            "port": 80,
+            "is_default_site": False,
+            "site_name": "guard",
+        },
+    )
+    attempts = {}
+    for which in ("own", "other"):
+        user = world.side(which).trainee_user
+        learner = Learner.objects.create(user=user, area=world.side(which).street)
+        attempts[which] = course_services.attempt_start(learner=learner, quiz=quiz)
+    world.courses = SimpleNamespace(quiz=quiz, lesson=lessons[0], attempts=attempts)
+
+
+def module_fixture(*, courses: bool = False):
     """The ``guard_world`` fixture of a test module: ``guard_world = module_fixture()``.
 
     The world is built once per module inside a transaction rolled back at the module's end;
@@ -230,6 +274,8 @@ def module_fixture():
     def guard_world(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock(), transaction.atomic():
             world = build_world()
+            if courses:
+                add_courses(world)
             yield world
             transaction.set_rollback(True)
 
