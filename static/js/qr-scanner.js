@@ -12,14 +12,28 @@
  * [data-qr-status] (role="status"). The container receives a "qr-scanned" CustomEvent whose
  * detail.text is the decoded text; the same text is not reported twice within 3 seconds.
  *
- * Rear camera (facingMode "environment"); keeps scanning when the screen turns, because the
- * frames are read from the <video> element whatever its size. Pages must offer a manual search
- * as the fallback: cameras may be refused, absent, or blocked by an in-app browser.
+ * Rear camera (facingMode "environment"). Frames are read from the <video> element whatever its
+ * size, and when the screen turns (orientationchange / resize) a stream the phone ended is opened
+ * again and a paused video played again, so scanning goes on. Pages must offer a manual code entry
+ * as the fallback: cameras may be refused or absent, and in-app browsers (WeChat) may lack
+ * getUserMedia, BarcodeDetector or WebAssembly — each case shows data-msg-unsupported/-denied in
+ * the status line (role="status") instead of failing silently. Tested with Chromium's fake
+ * camera in tests/test_a11y_pages.py.
  */
 (function () {
   "use strict";
 
   var REPEAT_MS = 3000;
+
+  function isNative(fn) {
+    return /\[native code\]/.test(Function.prototype.toString.call(fn));
+  }
+
+  // getUserMedia and a decoder: the browser's own BarcodeDetector, or the polyfill with WebAssembly.
+  function canScan() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.BarcodeDetector) return false;
+    return isNative(window.BarcodeDetector) || typeof window.WebAssembly === "object";
+  }
 
   function setStatus(root, text) {
     var status = root.querySelector("[data-qr-status]");
@@ -39,7 +53,7 @@
   Scanner.prototype.start = function () {
     var self = this;
     var messages = self.root.dataset;
-    if (!window.BarcodeDetector || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    if (!canScan()) {
       setStatus(self.root, messages.msgUnsupported || "Camera scanning is not available; search by name.");
       return Promise.resolve(false);
     }
@@ -52,7 +66,13 @@
         },
       });
     }
-    self.detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    try {
+      self.detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    } catch (e) {
+      setStatus(self.root, messages.msgUnsupported || "Camera scanning is not available; search by name.");
+      return Promise.resolve(false);
+    }
+    self.failures = 0;
     return navigator.mediaDevices
       .getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false })
       .then(function (stream) {
@@ -84,9 +104,19 @@
     self.detector
       .detect(self.video)
       .then(function (codes) {
+        self.failures = 0;
         if (codes.length) self.report(codes[0].rawValue);
       })
-      .catch(function () { /* a frame that cannot be read: try the next one */ })
+      .catch(function (error) {
+        self.lastError = String(error);
+        // A frame that cannot be read: try the next one. A decoder that never works (its wasm
+        // blocked or missing) is given up after ~4 s, pointing the user to the code entry.
+        self.failures += 1;
+        if (self.failures >= 20) {
+          self.stop();
+          setStatus(self.root, self.root.dataset.msgUnsupported || "Camera scanning is not available.");
+        }
+      })
       .then(next);
   };
 
@@ -97,6 +127,19 @@
     this.lastAt = now;
     if (navigator.vibrate) navigator.vibrate(80);
     this.root.dispatchEvent(new CustomEvent("qr-scanned", { detail: { text: text }, bubbles: true }));
+  };
+
+  // After the screen turned: reopen a stream the phone ended, replay a paused picture.
+  Scanner.prototype.refresh = function () {
+    var self = this;
+    if (!self.running) return;
+    var track = self.stream && self.stream.getVideoTracks()[0];
+    if (!track || track.readyState === "ended") {
+      self.stop();
+      self.start();
+    } else if (self.video.paused) {
+      self.video.play().catch(function () { /* the next refresh or a tap on the button retries */ });
+    }
   };
 
   Scanner.prototype.stop = function () {
@@ -121,6 +164,17 @@
             scanner.start();
           }
         });
+      }
+      // The screen turned: some phones end or pause the camera stream when they rotate.
+      var turning = null;
+      var turned = function () {
+        window.clearTimeout(turning);
+        turning = window.setTimeout(function () { scanner.refresh(); }, 250);
+      };
+      window.addEventListener("orientationchange", turned);
+      window.addEventListener("resize", turned);
+      if (window.screen && window.screen.orientation && window.screen.orientation.addEventListener) {
+        window.screen.orientation.addEventListener("change", turned);
       }
       // Phones suspend the camera when the page is hidden; resume when it comes back.
       document.addEventListener("visibilitychange", function () {
