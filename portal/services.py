@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -259,7 +259,13 @@ def outbox_send(*, message_id: int) -> bool:
 
     from portal.celery import app
 
-    message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
+    try:
+        message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
+    except DatabaseError:
+        # The database went away after the commit that wrote the job (this runs on commit): the
+        # change is stored, so the caller's success stands; the drain sends the job later.
+        logger.warning("database unavailable, job %s left in the outbox", message_id)
+        return False
     if message is None:
         return False
     if app.conf.task_always_eager:
@@ -284,7 +290,10 @@ def outbox_send(*, message_id: int) -> bool:
         )
         logger.warning("broker unavailable, job %s left in the outbox", message.pk)
         return False
-    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+    try:
+        OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+    except DatabaseError:  # sent but not marked: the drain sends it again, tasks are idempotent
+        logger.warning("database unavailable, job %s sent but not marked", message.pk)
     return True
 
 
