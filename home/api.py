@@ -1,5 +1,6 @@
 """Public statistics: ``GET /api/v1/stats/targets`` — every plan target with its live value."""
 
+import re
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -26,6 +27,9 @@ class TargetStatOut(Schema):
     source: str
 
 
+DISTRICT_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 @router.get("/targets", response=list[TargetStatOut], summary="Plan targets and their live values")
 def targets(request, district: str | None = None, year: int | None = None):
     """Public. ``district`` is a district code (e.g. ``xc``); without it every district is listed.
@@ -33,6 +37,10 @@ def targets(request, district: str | None = None, year: int | None = None):
     Shared cache as the home page's progress (home/cache.py): a target change shows at once, a
     figure is at most a minute old."""
     year = year or timezone.localdate().year
+    # The code and year go into a cache key: anything that cannot be a district code or a plan
+    # year is answered at once (no cache entry per random string; found by the API fuzzer).
+    if (district and not DISTRICT_CODE.fullmatch(district)) or not 1949 <= year <= 2200:
+        return []
     key = f"home:stats-targets:{district or '*'}:{year}:{fragments.generation()}"
     rows = cache.get(key)
     if rows is None:

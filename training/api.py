@@ -57,7 +57,8 @@ def _session_out(s: Session) -> dict:
 def sessions(request, kind: str | None = None, venue: int | None = None, limit: int = 100, offset: int = 0):
     """Public. Open sessions that have not ended, soonest first."""
     chosen = Venue.objects.filter(pk=venue).first() if venue else None
-    queryset = selectors.sessions_upcoming(kind=kind, venue=chosen)[offset : offset + min(limit, 500)]
+    offset, limit = min(max(offset, 0), 1_000_000), min(max(limit, 0), 500)  # no negative slices (fuzzer)
+    queryset = selectors.sessions_upcoming(kind=kind, venue=chosen)[offset : offset + limit]
     return [_session_out(s) for s in queryset]
 
 

@@ -40,7 +40,8 @@ def activities(request, district: str | None = None, limit: int = 50, offset: in
     from portal.models import Area
 
     scope = Area.objects.filter(code=district).first() if district else None
-    queryset = selectors.activities_open(district=scope)[offset : offset + min(limit, 200)]
+    offset, limit = min(max(offset, 0), 1_000_000), min(max(limit, 0), 200)  # no negative slices (fuzzer)
+    queryset = selectors.activities_open(district=scope)[offset : offset + limit]
     return [
         {
             "id": a.pk,
