@@ -186,9 +186,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
-# Residents get a plain "this number is already registered" instead of a silent detour; the rate
-# limits below keep enumeration and SMS costs in check.
-ACCOUNT_PREVENT_ENUMERATION = False
+# Sign-up, log-in by code and password reset answer the same for a known and an unknown phone or
+# address, so nobody can test who has an account; the owner of a known number gets a text
+# (AccountAdapter.send_account_already_exists_sms) instead of a second account. E-mail sign-up
+# still says "taken" while ACCOUNT_EMAIL_VERIFICATION is "optional" (allauth keeps addresses unique).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
