@@ -65,6 +65,16 @@ class AccountAdapter(DefaultAccountAdapter):
             % {"code": code},
         )
 
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        # Sign-up with a number that already has an account looks like any sign-up (no
+        # enumeration); the owner learns here that they can simply log in.
+        sms.sms_send(
+            phone=phone,
+            text=_(
+                "This number already has an account. Log in with an SMS code instead of signing up again."
+            ),
+        )
+
     def get_phone(self, user) -> tuple[str, bool] | None:
         if not user.phone:
             return None
