@@ -162,8 +162,14 @@ def person_link_user(*, person: Person, user: User) -> Person:
 
 
 def person_reveal_id_number(*, person: Person, viewer: User, reason: str) -> str:
-    """Only staff responsible for the person's area may see the full ID number, and it is audited."""
-    if person.area is None or not user_can_act_in(user=viewer, area=person.area):
+    """Only staff responsible for the person's area who may look people up (``portal.view_person``:
+    district admins, street coordinators) see the full ID number, and it is audited. Any staff
+    role of the area used to pass — an editor or a trainer had no need to."""
+    if (
+        person.area is None
+        or not viewer.has_perm("portal.view_person")
+        or not user_can_act_in(user=viewer, area=person.area)
+    ):
         raise PermissionDenied(_("You may not see this person's full ID number."), code="PII_FORBIDDEN")
     audit_log(
         actor=viewer,
