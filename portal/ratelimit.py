@@ -75,7 +75,8 @@ def _error() -> RateLimited:
 
 def hit(*, scope: str, key: str, limit: int, period: int = 60) -> None:
     """Count one hit of ``key`` in the current window of ``period`` seconds; past ``limit`` raise
-    ``RATE_LIMITED``. A cache that is down does not lock anyone out (the count starts again)."""
+    ``RATE_LIMITED``. A cache that is down locks nobody out: Redis errors are ignored by the
+    cache backend (``IGNORE_EXCEPTIONS``, incr answers None), and then nothing is counted."""
     window = int(time.time() // period)
     cache_key = f"rl:{scope}:{period}:{key}:{window}"
     cache.add(cache_key, 0, period + 30)
