@@ -68,4 +68,4 @@ def test_no_page_violates_the_content_security_policy(chromium, site):
     finally:
         for ctx in contexts.values():
             ctx.close()
-    assert problems == [], sorted({p.split(': ', 1)[1] for p in problems})
+    assert problems == [], sorted({p.split(": ", 1)[1] for p in problems})
