@@ -489,6 +489,8 @@ def main() -> None:
     parser.add_argument("--scale-db", action="append", default=[], help="name=DATABASE_URL for the scale run")
     parser.add_argument("--scale-one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1].startswith("bench_"):
+        sys.exit("bench.load writes to its database: run it through bin/bench-all (database bench_l)")
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_production"
     sys.path.insert(0, str(ROOT))
     import django
