@@ -218,3 +218,25 @@ def test_page_and_collection_privacy_offer_no_shared_password():
         choices = [value for value, _label in form.fields["restriction_type"].choices]
         assert BaseViewRestriction.PASSWORD not in choices and "password" not in form.fields
         assert BaseViewRestriction.LOGIN in choices and BaseViewRestriction.GROUPS in choices
+
+
+@pytest.mark.django_db
+def test_pages_answered_from_the_page_cache_keep_the_security_headers(client, district):
+    """The anonymous page cache answers before any other middleware: a hit still carries the CSP
+    and the other security headers (they are stored with the page)."""
+    from wagtail.models import Site
+
+    from courses.tests.factories import home_page_for
+
+    home = home_page_for(district)
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"root_page": home, "hostname": "testserver", "port": 80}
+    )
+    cache.clear()
+    first, second = client.get("/"), client.get("/")
+    assert first.status_code == second.status_code == 200
+    assert second.headers.get("X-Page-Cache") == "hit"
+    for response in (first, second):
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
