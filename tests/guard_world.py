@@ -264,7 +264,7 @@ def add_courses(world: World) -> None:
     world.courses = SimpleNamespace(quiz=quiz, lesson=lessons[0], attempts=attempts)
 
 
-def module_fixture(*, courses: bool = False):
+def module_fixture(*, courses: bool = False, also=None):
     """The ``guard_world`` fixture of a test module: ``guard_world = module_fixture()``.
 
     The world is built once per module inside a transaction rolled back at the module's end;
@@ -276,6 +276,8 @@ def module_fixture(*, courses: bool = False):
             world = build_world()
             if courses:
                 add_courses(world)
+            if also is not None:
+                also(world)
             yield world
             transaction.set_rollback(True)
 

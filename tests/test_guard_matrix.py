@@ -17,7 +17,15 @@ from tests import guard_matrix as m
 from tests.guard_world import module_fixture
 
 pytestmark = pytest.mark.django_db
-guard_world = module_fixture(courses=True)
+
+
+def _make_extras(world):
+    for kind in ("planperiod", "hazardreport", "starlevelsetting", "certificatesetting"):
+        for side in ("own", "other"):
+            _extra(kind)(world, side)
+
+
+guard_world = module_fixture(courses=True, also=lambda world: _make_extras(world))
 
 DENIED = {401, 403, 404}
 
@@ -107,8 +115,55 @@ def _audit(w, a):
     return AuditEntry.objects.filter(area__path__startswith=side.district.path).first()
 
 
+def _extra(kind):
+    """District-level records made on first use (plan period, target, hazard report, star and
+    certificate settings), one per side."""
+
+    def get(w, a):
+        from decimal import Decimal
+
+        from home.models import HazardReport
+        from portal.tests.factories import PlanPeriodFactory, TargetFactory
+        from volunteers.models import CertificateSetting, StarLevelSetting
+
+        side = w.side(a)
+        cache = side.__dict__.setdefault("extra", {})
+        if kind not in cache:
+            if kind in ("planperiod", "target"):
+                period = cache.get("planperiod") or PlanPeriodFactory(district=side.district)
+                cache["planperiod"] = period
+                cache["target"] = cache.get("target") or TargetFactory(period=period)
+            elif kind == "hazardreport":
+                cache[kind] = HazardReport.objects.create(
+                    area=side.street, hazards=["exits"], note="楼道堆物"
+                )
+            elif kind == "starlevelsetting":
+                cache[kind] = StarLevelSetting.objects.get_or_create(
+                    district=side.district,
+                    defaults={f"star{i}": Decimal(v) for i, v in enumerate((100, 300, 600, 1000, 1500), 1)},
+                )[0]
+            elif kind == "certificatesetting":
+                cache[kind] = CertificateSetting.objects.get_or_create(
+                    district=side.district,
+                    defaults={
+                        "issuer_name": "支队",
+                        "person_in_charge": "张",
+                        "handler": "李",
+                        "contact": "119",
+                    },
+                )[0]
+        return cache[kind]
+
+    return get
+
+
 # app.model → (the own/other object, area-scoped?)
 SNIPPET_OBJECTS = {
+    "portal.planperiod": (_extra("planperiod"), True),
+    "portal.target": (_extra("target"), True),
+    "home.hazardreport": (_extra("hazardreport"), True),
+    "volunteers.starlevelsetting": (_extra("starlevelsetting"), True),
+    "volunteers.certificatesetting": (_extra("certificatesetting"), True),
     "portal.area": (lambda w, a: w.side(a).street, True),
     "portal.organisation": (lambda w, a: w.side(a).organisation, True),
     "portal.person": (lambda w, a: w.side(a).trainee, True),
