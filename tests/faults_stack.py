@@ -97,7 +97,9 @@ class Stack:
         self.private_dir = self.root / "private"
         for directory in (self.log_dir, self.private_dir, self.root / "media", self.root / "static"):
             directory.mkdir(parents=True, exist_ok=True)
-        self.pg_user = "postgres" if os.getuid() == 0 else pwd.getpwuid(os.getuid()).pw_name
+        self.pg_user = pwd.getpwuid(os.getuid()).pw_name
+        if os.getuid() == 0:  # initdb refuses root: as bin/test, the postgres user, else nobody
+            self.pg_user = "postgres" if _user_exists("postgres") else "nobody"
         base = f"http://127.0.0.1:{self.web_port}"
         self.env = {
             key: value
@@ -435,8 +437,9 @@ class Stack:
         self.timings["web+worker"] = time.monotonic() - started
 
     def stop(self) -> None:
+        # SIGQUIT: gunicorn's quick shutdown and Celery's cold one; the data is thrown away anyway.
         for process in [self.web, *self.extra_web, self.worker]:
-            self.kill(process, signal.SIGTERM, timeout=15)
+            self.kill(process, signal.SIGQUIT, timeout=10)
         self.redis_stop()
         if self.pg_bin is not None and (self.pg_data / "postmaster.pid").exists():
             self.pg_stop("immediate")
@@ -515,6 +518,14 @@ def children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(p) for p in text.split()]
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def _alive(pid: int) -> bool:
