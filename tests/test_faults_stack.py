@@ -343,8 +343,10 @@ def test_worker_killed_while_rendering_certificates_each_exists_exactly_once(sta
             certificates = _certificates(stack, worker["session"])
             return len(certificates) == CERTIFICATES and all(c[2] for c in certificates)
 
+        # Normally seconds after the start (the new worker's first poll restores what the dead one
+        # held); 150 s also covers kombu's periodic restore (every ~100 s) should the first miss.
         stack.wait_until(
-            finished, "every certificate issued and rendered after the restart", timeout=90,
+            finished, "every certificate issued and rendered after the restart", timeout=150,
             diagnose=lambda: _worker_diagnosis(stack, worker["session"]),
         )  # fmt: skip
     time.sleep(2)  # a duplicate, if any, would land now
