@@ -22,6 +22,8 @@ PO_PATH = LC_MESSAGES / "django.po"
 OVERRIDES_PATH = Path(settings.BASE_DIR) / "portal" / "i18n_overrides.py"
 
 NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
+# Django's own msgids (e.g. the password validators) use positional %d / %s.
+POSITIONAL_PLACEHOLDER = re.compile(r"%(?!\()[-#0 +]*\d*(?:\.\d+)?[sdif]")
 
 
 # The project catalogue plus one per domain app (``<app>/locale``, made by running makemessages
@@ -116,9 +118,12 @@ def test_translations_keep_every_placeholder(po):
             found = set(NAMED_PLACEHOLDER.findall(msgstr))
             if found != wanted:
                 broken.append((entry.msgid, sorted(wanted), sorted(found)))
+            positional = POSITIONAL_PLACEHOLDER.findall(entry.msgid)
+            if POSITIONAL_PLACEHOLDER.findall(msgstr) != positional:
+                broken.append((entry.msgid, positional, POSITIONAL_PLACEHOLDER.findall(msgstr)))
             if "python-format" in entry.flags:
                 try:
-                    msgstr % dict.fromkeys(wanted, "x")
+                    msgstr % (dict.fromkeys(wanted, "x") if wanted else tuple(1 for _ in positional))
                 except (KeyError, ValueError, TypeError) as exc:
                     broken.append((entry.msgid, "does not format", repr(exc)))
 
