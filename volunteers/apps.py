@@ -17,6 +17,8 @@ class VolunteersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from portal import metrics, reconcile, roles, signals
         from portal.celery import app
         from portal.models import Metric
@@ -27,6 +29,12 @@ class VolunteersConfig(AppConfig):
         signals.volunteer_service_performed.connect(
             receivers.on_volunteer_service_performed, dispatch_uid="volunteers.service_performed"
         )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                receivers.on_service_record_changed,
+                sender="volunteers.ServiceRecord",
+                dispatch_uid=f"volunteers.record_changed.{signal is post_save}",
+            )
         metrics.register(Metric.REGISTERED_VOLUNTEERS, selectors.registered_volunteers_count)
         metrics.register(Metric.VOLUNTEER_ROLE_MODELS, selectors.role_models_count)
         for name, check in checks.CHECKS.items():

@@ -113,6 +113,9 @@ class VolunteerProfile(TimeStampedModel):
         _("approved hours"), max_digits=9, decimal_places=2, default=Decimal(0)
     )
     last_served_at = models.DateTimeField(_("last service"), null=True, blank=True)
+    # Bumped (in the same transaction) by every service that creates, decides, corrects or
+    # deletes one of this volunteer's records: the key of the cached "my hours" fragment.
+    records_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("volunteer")

@@ -81,12 +81,18 @@ class MyHours:
 
 
 def my_hours(
-    *, user: User, limit: int = 200, page: int = 1, profile: VolunteerProfile | None = None
+    *,
+    user: User,
+    limit: int = 200,
+    page: int = 1,
+    profile: VolunteerProfile | None = None,
+    thresholds: tuple[Decimal, ...] | None = None,
 ) -> MyHours | None:
     """The volunteer's records (newest first, ``limit`` a page, page ``page``) with their state,
     the approved and pending totals and the hours to the next star: four queries whatever the
     history (one more row is read to know whether older records follow). ``profile``: the
-    caller's already loaded profile of ``user``, to spare a query."""
+    caller's already loaded profile of ``user``, to spare a query; ``thresholds``: the district's
+    star thresholds when the caller has read them already."""
     if profile is None or profile.user_id != user.pk:
         profile = volunteer_profile_for(user=user)
     if profile is None:
@@ -105,7 +111,8 @@ def my_hours(
         pending=Sum("hours", filter=Q(state=ServiceRecord.State.PENDING)),
         declined=Count("pk", filter=Q(state=ServiceRecord.State.DECLINED)),
     )
-    thresholds = star_thresholds(district=profile.district)
+    if thresholds is None:
+        thresholds = star_thresholds(district=profile.district)
     approved = totals["approved"] or Decimal(0)
     upcoming = [t for t in thresholds if t > approved]
     return MyHours(

@@ -694,6 +694,17 @@ def attendance_scan_activity(*, user: User, code: str) -> Attendance:
     return _attendance_toggle(activity=activity, profile=profile, method=Attendance.Method.SELF_SCAN, by=user)
 
 
+def records_version_bump(*, volunteer_ids: Iterable[int]) -> None:
+    """The volunteers' records changed: their cached "my hours" fragments are stale from now on
+    (``VolunteerProfile.records_version`` is part of the key). Inside the caller's transaction,
+    so a rolled-back change keeps the old version and a committed one is seen at once. A record
+    saved or deleted one at a time bumps it by itself (``volunteers.receivers``); a queryset
+    ``update()`` of records must call this."""
+    ids = sorted(set(volunteer_ids))
+    if ids:
+        VolunteerProfile.objects.filter(pk__in=ids).update(records_version=F("records_version") + 1)
+
+
 def _record_create(
     *,
     profile: VolunteerProfile,
@@ -1041,6 +1052,7 @@ def _decide(*, records: Iterable[ServiceRecord], by: User, state: str, reason: s
     ServiceRecord.objects.filter(pk__in=ids).update(
         state=state, decided_by=by, decided_at=now, decision_reason=reason, updated_at=now
     )
+    records_version_bump(volunteer_ids=[r.volunteer_id for r in locked])
     for record in locked:
         services.audit_log(
             actor=by,

@@ -14,13 +14,16 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -323,6 +326,42 @@ def scan(request):
     return render(request, "volunteers/scan.html", {"profile": profile})
 
 
+MY_HOURS_PAGE = 20  # records a page, newest first: a phone screen's worth, older ones a tap away
+MY_HOURS_CACHE_SECONDS = 3600
+
+
+def _my_hours_fragments(request, *, profile, page: int) -> tuple[str, str]:
+    """The figures and the records list of one volunteer's page, rendered once and kept in the
+    cache under the volunteer's ``records_version`` (bumped in the same transaction by every
+    service that changes their records), the page, the language, the time zone and the
+    district's star thresholds: an approval shows at once, and the key holds the volunteer's
+    own profile id, so nobody else's fragment can come back. A cache outage is a miss."""
+    thresholds = services.star_thresholds(district=profile.district)
+    key = "volunteers:my_hours:" + ":".join(
+        str(part)
+        for part in (
+            profile.pk,
+            int(profile.created_at.timestamp() * 1e6),  # a reused id (restored or reseeded) is a new key
+            profile.records_version,
+            page,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            ",".join(str(t) for t in thresholds),
+        )
+    )
+    fragments = cache.get(key)
+    if fragments is None:
+        hours = selectors.my_hours(
+            user=request.user, limit=MY_HOURS_PAGE, page=page, profile=profile, thresholds=thresholds
+        )
+        fragments = (
+            str(render_to_string("volunteers/includes/my_hours_figures.html", {"hours": hours})),
+            str(render_to_string("volunteers/includes/my_hours_records.html", {"hours": hours})),
+        )
+        cache.set(key, fragments, MY_HOURS_CACHE_SECONDS)
+    return mark_safe(fragments[0]), mark_safe(fragments[1])  # noqa: S308 — our own rendered templates
+
+
 @login_required
 @require_GET
 def my_hours(request):
@@ -333,11 +372,8 @@ def my_hours(request):
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
-    hours = selectors.my_hours(user=request.user, limit=MY_HOURS_PAGE, page=page, profile=profile)
-    return render(request, "volunteers/my_hours.html", {"hours": hours})
-
-
-MY_HOURS_PAGE = 30  # records a page: the phone screen shows a few, older ones a tap away
+    figures, records = _my_hours_fragments(request, profile=profile, page=page)
+    return render(request, "volunteers/my_hours.html", {"figures": figures, "records": records})
 
 
 @login_required

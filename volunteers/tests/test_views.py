@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import Role, SMSMessage
+from volunteers import services
 from volunteers.models import ServiceRecord, VolunteerProfile
 from volunteers.tests import factories
 
@@ -399,6 +400,24 @@ def test_my_hours_query_count_is_flat(client, vuser, profile, team):
     assert _count_queries(client, url) == small
 
 
+def test_my_hours_query_count_uncached_is_flat(client, vuser, profile, team, django_assert_max_num_queries):
+    """A cache miss (the first visit after a change) reads the records: the same count at two sizes."""
+    from django.core.cache import cache
+
+    client.force_login(vuser)
+    url = reverse("volunteers:my_hours")
+    _record(profile, team=team)
+    client.get(url)
+    cache.clear()
+    with django_assert_max_num_queries(13):
+        assert client.get(url).status_code == 200
+    for day in range(40):
+        _record(profile, team=team, days_ago=day + 5)
+    cache.clear()
+    with django_assert_max_num_queries(13):
+        assert client.get(url).status_code == 200
+
+
 def test_my_hours_pages_through_a_long_history(client, vuser, profile, team):
     for day in range(32):
         _record(profile, team=team, days_ago=day + 1)
@@ -407,11 +426,69 @@ def test_my_hours_pages_through_a_long_history(client, vuser, profile, team):
 
     first = client.get(url).content.decode()
     assert "?page=2" in first
-    assert first.count('class="vol-list__title"') == 30
+    assert first.count('class="vol-list__title"') == 20
     second = client.get(url, {"page": 2}).content.decode()
-    assert second.count('class="vol-list__title"') == 2
+    assert second.count('class="vol-list__title"') == 12
     assert "?page=1" in second and "?page=3" not in second
     assert client.get(url, {"page": "x"}).status_code == 200
+
+
+def test_my_hours_shows_the_newest_records_first(client, vuser, profile, team):
+    old, new = _record(profile, team=team, days_ago=40), _record(profile, team=team, days_ago=1)
+    ServiceRecord.objects.filter(pk=old.pk).update(title="旧的记录")
+    ServiceRecord.objects.filter(pk=new.pk).update(title="新的记录")
+    page = _get(client, vuser, "volunteers:my_hours").content.decode()
+    assert page.index("新的记录") < page.index("旧的记录")
+
+
+def test_my_hours_shows_an_approval_at_once(client, vuser, profile, team, leader):
+    record = _record(profile, team=team, hours=3)
+    before = _get(client, vuser, "volunteers:my_hours").content.decode()
+    assert "vol-status--pending" in before
+    assert "vol-status--pending" in client.get(reverse("volunteers:my_hours")).content.decode()  # cached
+
+    services.service_record_approve(records=[record], by=leader)
+
+    after = client.get(reverse("volunteers:my_hours")).content.decode()
+    assert "vol-status--approved" in after and "vol-status--pending" not in after
+    figures = re.findall(r"<strong>([^<]*)</strong>", after)
+    assert figures[:2] == ["3", "0"]  # approved hours, waiting for approval
+
+
+def test_my_hours_shows_a_new_and_a_deleted_record_at_once(client, vuser, profile, team):
+    _record(profile, team=team)
+    assert _get(client, vuser, "volunteers:my_hours").content.decode().count("vol-list__title") == 1
+    extra = _record(profile, team=team, days_ago=1)
+    assert client.get(reverse("volunteers:my_hours")).content.decode().count("vol-list__title") == 2
+    extra.delete()
+    assert client.get(reverse("volunteers:my_hours")).content.decode().count("vol-list__title") == 1
+
+
+def test_my_hours_never_shows_another_volunteers_fragment(
+    client, vuser, profile, team, street, community, street_coordinator
+):
+    mine = _record(profile, team=team)
+    ServiceRecord.objects.filter(pk=mine.pk).update(title="我的宣传活动")
+    other = factories.approved_volunteer(street=street, community=community, approver=street_coordinator)
+    theirs = _record(other, team=team)
+    ServiceRecord.objects.filter(pk=theirs.pk).update(title="别人的宣传活动")
+
+    first = _get(client, vuser, "volunteers:my_hours").content.decode()
+    second = _get(client, other.user, "volunteers:my_hours").content.decode()
+    again = _get(client, vuser, "volunteers:my_hours").content.decode()
+    assert "我的宣传活动" in first and "别人的宣传活动" not in first
+    assert "别人的宣传活动" in second and "我的宣传活动" not in second
+    assert "我的宣传活动" in again and "别人的宣传活动" not in again
+
+
+def test_my_hours_from_the_cache_reads_no_records(client, vuser, profile, team):
+    _record(profile, team=team)
+    client.force_login(vuser)
+    url = reverse("volunteers:my_hours")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert not [q for q in queries.captured_queries if "volunteers_servicerecord" in q["sql"]]
 
 
 def test_roster_query_count_is_flat(client, street, community, street_coordinator, profile):
