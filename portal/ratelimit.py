@@ -12,6 +12,7 @@ by their own key (a quiz learner) call :func:`hit`.
 """
 
 import functools
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 
 from portal.clientip import client_ip
 from portal.errors import PortalError
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_RATES: dict[str, str] = {
     # QR scans (training check-in, helpers, volunteer attendance): a trainer scans a queue of
@@ -73,27 +76,74 @@ def _error() -> RateLimited:
     return RateLimited(_("Too many tries in a short time. Please wait a minute."), code=RateLimited.CODE)
 
 
+def _redis():
+    """The raw redis-py client behind a django-redis cache, or None (LocMem, other backends)."""
+    get_client = getattr(getattr(cache, "client", None), "get_client", None)
+    if get_client is None:
+        return None
+    try:
+        return get_client(write=True)
+    except Exception:  # noqa: BLE001 — cannot even build a client: count through the cache API
+        return None
+
+
+def _count(keys: list[tuple[str, int]]) -> list[int | None]:
+    """Add one to each counter (``(key, ttl seconds)``, the ttl set on its first hit); answers
+    the counts, None where nothing could be counted.
+
+    On django-redis: one round trip for all of them (a pipeline of ``INCR`` + ``EXPIRE NX`` per
+    key — Redis ≥ 7), against the same keys the cache API names (``cache.make_key``). Elsewhere
+    (LocMem in tests and the embedded mode): ``add`` + ``incr`` per key through the cache API."""
+    client = _redis()
+    if client is not None:
+        from redis.exceptions import RedisError
+
+        try:
+            pipe = client.pipeline(transaction=False)
+            for key, ttl in keys:
+                full = cache.make_key(key)
+                pipe.incr(full)
+                pipe.expire(full, ttl, nx=True)
+            replies = pipe.execute()
+        except (RedisError, OSError) as error:  # Redis down or slow: nothing counted, nobody limited
+            logger.warning("rate limiter: the cache is unreachable, nothing counted (%s)", error)
+            return [None] * len(keys)
+        return [int(count) for count in replies[0::2]]
+    counts: list[int | None] = []
+    for key, ttl in keys:
+        cache.add(key, 0, ttl)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, ttl)
+            count = 1
+        counts.append(count)
+    return counts
+
+
+def _hit_all(hits: list[tuple[str, str, int, int]]) -> None:
+    """Count ``(scope, key, limit, period)`` hits together (one round trip on Redis); past any
+    limit raise ``RATE_LIMITED``. A count of None (cache down) limits nobody."""
+    now = time.time()
+    keys = [(f"rl:{s}:{period}:{key}:{int(now // period)}", period + 30) for s, key, _, period in hits]
+    for count, (_scope, _key, limit, _period) in zip(_count(keys), hits, strict=True):
+        if count is not None and count > limit:
+            raise _error()
+
+
 def hit(*, scope: str, key: str, limit: int, period: int = 60) -> None:
     """Count one hit of ``key`` in the current window of ``period`` seconds; past ``limit`` raise
     ``RATE_LIMITED``. A cache that is down locks nobody out: Redis errors are ignored by the
-    cache backend (``IGNORE_EXCEPTIONS``, incr answers None), and then nothing is counted."""
-    window = int(time.time() // period)
-    cache_key = f"rl:{scope}:{period}:{key}:{window}"
-    cache.add(cache_key, 0, period + 30)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, period + 30)
-        count = 1
-    # django-redis answers None instead of raising while Redis is down (IGNORE_EXCEPTIONS):
-    # nothing was counted, so nobody is limited — a scan must not fail because the cache did.
-    if count is not None and count > limit:
-        raise _error()
+    cache backend (``IGNORE_EXCEPTIONS``, incr answers None) or by the pipeline here, and then
+    nothing is counted."""
+    _hit_all([(scope, key, limit, period)])
 
 
 def check_request(request: HttpRequest, *, scope: str) -> None:
-    """Count this request against ``scope``'s rates, per account and per client IP."""
+    """Count this request against ``scope``'s rates, per account and per client IP (all of them
+    in one cache round trip)."""
     user = getattr(request, "user", None)
+    hits = []
     for rate in rates_for(scope):
         if rate.per == "ip":
             key = f"ip:{client_ip(request)}"
@@ -101,7 +151,9 @@ def check_request(request: HttpRequest, *, scope: str) -> None:
             key = f"user:{user.pk}"
         else:
             continue
-        hit(scope=scope, key=key, limit=rate.amount, period=rate.period)
+        hits.append((scope, key, rate.amount, rate.period))
+    if hits:
+        _hit_all(hits)
 
 
 def too_many_response(request: HttpRequest, error: RateLimited) -> HttpResponse:
