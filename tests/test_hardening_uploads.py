@@ -142,3 +142,20 @@ def test_private_documents_are_served_only_through_the_checking_view(client, set
     assert document.url.startswith("/documents/")
     assert response.status_code == 302 and "login" in response["Location"]
     assert client.get(settings.MEDIA_URL + document.file.name).status_code == 404
+
+
+def test_served_documents_cannot_run_script_in_our_origin(client, settings, tmp_path):
+    """Wagtail serves a document with its own lock-down policy (``default-src 'none'``),
+    which our CSP middleware keeps, and with nosniff: even a text file full of markup cannot run."""
+    settings.MEDIA_ROOT = tmp_path
+    wagtail_root()
+    document = get_document_model().objects.create(
+        title="说明", file=ContentFile(HTML, name="notes.txt"), collection=Collection.get_first_root_node()
+    )
+    response = client.get(document.url)
+    b"".join(response.streaming_content)
+    response.close()  # the file handle of the streamed document
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
