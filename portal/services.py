@@ -7,6 +7,7 @@ import datetime
 import logging
 import secrets
 import time
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -258,6 +259,16 @@ def outbox_enqueue(*, task_name: str, kwargs: dict) -> OutboxMessage:
     return message
 
 
+_JOB_NAMESPACE = uuid.UUID("6f2b1c9e-4a57-5e0b-9d1a-0c1e9f3b7a55")
+
+
+def _job_id(message: OutboxMessage) -> str:
+    """The Celery task id of an outbox job: the same on every send (the drain's resend, a broker's
+    redelivery), so a task with an external effect can tell a repeat from a new job. A UUID like
+    Celery's own, from the row's id and creation time (unique even if ids are reused)."""
+    return str(uuid.uuid5(_JOB_NAMESPACE, f"{message.pk}:{message.created_at.isoformat()}"))
+
+
 def outbox_send(*, message_id: int) -> bool:
     """Hand one pending job to Celery (inline when eager). Returns whether it was sent."""
     global _broker_down_until
@@ -279,7 +290,7 @@ def outbox_send(*, message_id: int) -> bool:
             # Only a worker imports the apps' tasks.py by itself; inline runs look tasks up by name.
             app.autodiscover_tasks(force=True)
         OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
-        app.tasks[message.task_name].apply(kwargs=message.kwargs, throw=True)
+        app.tasks[message.task_name].apply(kwargs=message.kwargs, task_id=_job_id(message), throw=True)
         return True
     if time.monotonic() < _broker_down_until:
         return False
@@ -288,7 +299,13 @@ def outbox_send(*, message_id: int) -> bool:
             # One connection attempt: kombu's own loop sleeps 2 s before giving up on a refused
             # connection, and the request would wait for it. The drain retries later.
             producer.connection.ensure_connection(max_retries=0)
-            app.send_task(message.task_name, kwargs=message.kwargs, retry=False, producer=producer)
+            app.send_task(
+                message.task_name,
+                kwargs=message.kwargs,
+                task_id=_job_id(message),
+                retry=False,
+                producer=producer,
+            )
     except (OperationalError, OSError) as exc:
         _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
         OutboxMessage.objects.filter(pk=message.pk).update(

@@ -276,6 +276,24 @@ class Booking(TimeStampedModel):
         return f"{self.person_id}@{self.session_id} ({self.status})"
 
 
+class BookingNotice(models.Model):
+    """A booking message (SMS, e-mail) that was sent, one row per job: a job delivered twice (a
+    worker killed after sending, a redelivery after a broker outage) finds its row and sends nothing
+    again. Written in the transaction that records the message."""
+
+    job = models.CharField(_("job"), max_length=64, unique=True)
+    booking = models.ForeignKey(Booking, models.CASCADE, related_name="notices", verbose_name=_("booking"))
+    event = models.CharField(_("event"), max_length=24)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booking notice")
+        verbose_name_plural = _("booking notices")
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.event} ({self.job})"
+
+
 class CheckInAttempt(models.Model):
     """Every scan, successful or not. ``nonce`` is unique: a repeated request returns ``response``
     (the first answer) and writes nothing."""

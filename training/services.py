@@ -29,6 +29,7 @@ from training import tally
 from training.models import (
     Assessment,
     Booking,
+    BookingNotice,
     Category,
     CheckInAttempt,
     HelperShift,
@@ -1111,14 +1112,25 @@ NOTIFY_TEXT = {
 }
 
 
-def booking_notify(*, booking_id: int, event: str) -> bool:
+@transaction.atomic
+def booking_notify(*, booking_id: int, event: str, job: str = "") -> bool:
     """Send the SMS (and e-mail when the booker has one) for ``event``; reminders once only.
-    No personal data in the text beyond the link. Returns whether anything was sent."""
+    No personal data in the text beyond the link. Returns whether anything was sent.
+
+    ``job`` (the outbox job's id, the same on every delivery) sends each job once: its
+    ``BookingNotice`` is written in this transaction, so a repeated delivery finds it and sends
+    nothing, and a send that fails leaves no row (the retry sends)."""
     from portal.sms import sms_send
 
     booking = Booking.objects.select_related("person", "session", "session__venue", "booked_by").get(
         pk=booking_id
     )
+    if job:
+        try:
+            with transaction.atomic():
+                BookingNotice.objects.create(job=job[:64], booking=booking, event=event)
+        except IntegrityError:  # delivered before (or right now, by another worker)
+            return False
     if event == "reminder":
         updated = Booking.objects.filter(pk=booking_id, reminded_at__isnull=True).update(
             reminded_at=timezone.now()

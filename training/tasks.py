@@ -10,9 +10,10 @@ def certificate_issue_task(*, booking_id: int) -> None:
     services.training_certificate_issue(booking_id=booking_id)
 
 
-@shared_task(ignore_result=True)
-def booking_notify_task(*, booking_id: int, event: str) -> None:
-    services.booking_notify(booking_id=booking_id, event=event)
+@shared_task(bind=True, ignore_result=True)
+def booking_notify_task(self, *, booking_id: int, event: str) -> None:
+    # The job's id (the outbox row's, the same on every delivery) makes a repeat a no-op.
+    services.booking_notify(booking_id=booking_id, event=event, job=self.request.id or "")
 
 
 @shared_task(ignore_result=True)
