@@ -294,3 +294,43 @@ def test_matrix(guard_world, row):
                 f"(extra: {_label(who - expected)}; missing: {_label(expected - who)})"
             )
     assert not problems, "\n".join(problems)
+
+
+STREET_ROLES = (m.TL | m.SC | m.TR | m.UM) - m.SU
+
+
+@pytest.fixture
+def sibling_street_staff(guard_world):
+    """Street-level staff of another street of the same district."""
+    from portal import services as portal_services
+    from portal.tests.factories import AreaFactory, UserFactory
+
+    street = AreaFactory(name="守卫a邻街道", code="ga-n", parent=guard_world.own.district)
+    staff = {}
+    for role in STREET_ROLES:
+        user = UserFactory(username=f"sibling-{role}")
+        portal_services.role_assign(user=user, role=role, area=street)
+        staff[role] = user
+    return staff
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r for r in ROWS if r.other is not None and r.kwargs is not None],
+    ids=lambda r: f"{r.method} {r.name}",
+)
+def test_street_staff_do_not_reach_a_sibling_streets_records(guard_world, sibling_street_staff, row):
+    """A coordinator, team leader, trainer or unit manager of the next street in the same district
+    gets what they would get for another district's record — not the own street's."""
+    who = set()
+    for role, user in sibling_street_staff.items():
+        client = Client()
+        client.force_login(user)
+        with transaction.atomic():
+            response = _call(client, row, guard_world, "own")
+            transaction.set_rollback(True)
+        response.close()
+        if allowed(response):
+            who.add(role)
+    expected = set() if row.extra.get("area_only") else set(row.other & STREET_ROLES)
+    assert who == expected, f"allowed for [{_label(who)}]"
