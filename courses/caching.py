@@ -18,11 +18,13 @@ cache was down is seen within that time.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 
 TOKEN_KEY = "courses:content-token"  # noqa: S105 - a cache key, not a secret
 MEMO_SECONDS = 60
@@ -58,7 +60,28 @@ class DrawPlan:
     pool: tuple[int, ...]  # active bank questions this quiz draws from, by id
 
 
-_memo: dict = {"token": None, "at": 0.0, "plans": {}, "questions": {}}
+_memo: dict = {"token": None, "at": 0.0, "plans": {}, "questions": {}, "home_urls": {}}
+# Inside a request the token is read once (the first ``_current()``), not once per call: a quiz
+# start used to read it five times, a Redis round trip each. Outside requests (Celery, shell)
+# every call reads it. Per thread (a threaded server runs several requests at once).
+_request = threading.local()
+
+
+def _request_started(**kwargs) -> None:
+    _request.open, _request.checked = True, False
+
+
+def _request_finished(**kwargs) -> None:
+    _request.open, _request.checked = False, False
+
+
+request_started.connect(_request_started, dispatch_uid="courses.caching.request_started")
+request_finished.connect(_request_finished, dispatch_uid="courses.caching.request_finished")
+
+
+def _new_token() -> None:
+    cache.set(TOKEN_KEY, uuid.uuid4().hex, None)
+    _request.checked = False  # this process reads the new token at its next use
 
 
 def content_changed() -> None:
@@ -68,22 +91,25 @@ def content_changed() -> None:
     (so no other process keeps a memo it rebuilt from the rows before the commit)."""
     from django.db import transaction
 
-    cache.set(TOKEN_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(TOKEN_KEY, uuid.uuid4().hex, None))
+    _new_token()
+    transaction.on_commit(_new_token)
 
 
 def _current() -> dict:
     """This process's memo for the current token; a throwaway one when the cache is unreachable."""
     global _memo
+    if getattr(_request, "checked", False) and _memo["token"] is not None:
+        return _memo  # the token was read earlier in this request
     token = cache.get(TOKEN_KEY)
     if token is None:
         cache.add(TOKEN_KEY, uuid.uuid4().hex, None)
         token = cache.get(TOKEN_KEY)
     now = time.monotonic()
     if token is None:
-        return {"token": None, "at": now, "plans": {}, "questions": {}}
+        return {"token": None, "at": now, "plans": {}, "questions": {}, "home_urls": {}}
     if token != _memo["token"] or now - _memo["at"] > MEMO_SECONDS:
-        _memo = {"token": token, "at": now, "plans": {}, "questions": {}}
+        _memo = {"token": token, "at": now, "plans": {}, "questions": {}, "home_urls": {}}
+    _request.checked = getattr(_request, "open", False)
     return _memo
 
 
@@ -153,3 +179,14 @@ def question_details(question_ids) -> dict[int, QuestionDetail]:
                 correct=frozenset(correct[question_id]),
             )
     return {q: memo[q] for q in question_ids if q in memo}
+
+
+def home_url(*, host: str, build) -> str:
+    """The course catalogue's address for the main menu of site ``host`` (``build()`` on a miss):
+    on every page with the menu, two queries before. A courses page published, unpublished, moved
+    or deleted replaces the token; a change of the Wagtail sites themselves shows within
+    ``MEMO_SECONDS``."""
+    memo = _current()["home_urls"]
+    if host not in memo:
+        memo[host] = build()
+    return memo[host]

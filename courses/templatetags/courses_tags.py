@@ -38,13 +38,23 @@ def quiz_state(context, page):
 
 @register.simple_tag(takes_context=True)
 def courses_home_url(context):
-    """The course catalogue of the site being viewed (for the main menu), or ''. One query: the
-    site's root path comes from Wagtail's cached site root paths."""
+    """The course catalogue of the site being viewed (for the main menu), or ''. Kept per host in
+    the courses memo (``courses.caching.home_url``): no query while it holds."""
+    from courses import caching
+
+    request = context.get("request")
+    if request is None:
+        return _courses_home_url(None)
+    return caching.home_url(
+        host=f"{request.scheme}://{request.get_host()}", build=lambda: _courses_home_url(request)
+    )
+
+
+def _courses_home_url(request) -> str:
     from wagtail.models import Site
 
     from courses.models import CourseIndexPage
 
-    request = context.get("request")
     indexes = CourseIndexPage.objects.live().order_by("path")
     site = Site.find_for_request(request) if request is not None else None
     if site is not None:
