@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from portal.tests.factories import wagtail_root
 from tests.guard_world import build_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -85,6 +86,7 @@ def test_backup_restores_every_record_and_file_into_a_fresh_database(tmp_path, f
 
     media, private = tmp_path / "media", tmp_path / "private"
     settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT = media, private  # the seeding writes here
+    wagtail_root()  # a transactional test before this one may have flushed the root collection
     world = build_world()
     get_image_model().objects.create(title="印章", file=ContentFile(seal_png(text="守卫"), name="seal.png"))
     (private / "certificates").mkdir(parents=True, exist_ok=True)

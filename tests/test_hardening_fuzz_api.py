@@ -10,7 +10,9 @@ Check: ``not_a_server_error`` (any 5xx, or an exception, fails with the reproduc
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -23,6 +25,18 @@ pytestmark = pytest.mark.django_db
 guard_world = module_fixture()
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
 APP = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The raw WSGI application closes "obsolete" connections at the end of each request, and a
+    connection inside the test's transaction looks obsolete (PostgreSQL's CONN_MAX_AGE): unhook it
+    for these calls, as Django's test client does."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module", params=[Role.DISTRICT_ADMIN, Role.VOLUNTEER])
