@@ -205,8 +205,8 @@ SILENCED_SYSTEM_CHECKS = ["account.W001"]
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated), for
 # rate limits and allauth's log-in limits (portal.clientip; empty: the TCP peer is the client).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
-# portal.ratelimit: scans, certificate verification, quiz start ("amount/duration/ip|user").
-# Unset = portal.ratelimit.DEFAULT_RATES.
+# Rate limits of scans, certificate verification and quiz start: portal.ratelimit.DEFAULT_RATES,
+# replaced per scope by a PORTAL_RATE_LIMITS dict ("amount/duration/ip|user"; test settings: none).
 SOCIALACCOUNT_ADAPTER = "portal.accounts.adapter.SocialAccountAdapter"
 
 # WeChat log-in appears only when the app id and secret are configured
