@@ -23,7 +23,7 @@ def test_token_is_read_once_a_request_and_again_after_a_change(monkeypatch):
     cache.set(caching.TOKEN_KEY, "before", None)
     counting = CountingCache()
     monkeypatch.setattr(caching, "cache", counting)
-    request_started.send(sender=None)
+    caching._request_started()
     try:
         first = caching._current()
         caching._current()
@@ -33,7 +33,7 @@ def test_token_is_read_once_a_request_and_again_after_a_change(monkeypatch):
         assert caching._current() is not first  # a new memo for the new token
         assert counting.gets == 2
     finally:
-        request_finished.send(sender=None)
+        caching._request_finished()
     caching._current()
     caching._current()
     assert counting.gets == 4  # outside a request (Celery, shell) every call reads it
@@ -41,7 +41,7 @@ def test_token_is_read_once_a_request_and_again_after_a_change(monkeypatch):
 
 def test_menu_link_is_kept_per_host_until_the_content_changes(monkeypatch):
     built = []
-    request_started.send(sender=None)
+    caching._request_started()
     try:
         for _ in range(3):
             assert caching.home_url(host="https://a", build=lambda: built.append(1) or "/learn/") == "/learn/"
@@ -51,4 +51,11 @@ def test_menu_link_is_kept_per_host_until_the_content_changes(monkeypatch):
         caching.home_url(host="https://a", build=lambda: built.append(1) or "/learn/")
         assert len(built) == 3
     finally:
-        request_finished.send(sender=None)
+        caching._request_finished()
+
+
+def test_the_request_signals_are_connected():
+    """Django sends these around every request (the receivers above are called by hand: the
+    signals also close database connections, which these tests without a database must not)."""
+    assert caching._request_started in [entry[1]() for entry in request_started.receivers]
+    assert caching._request_finished in [entry[1]() for entry in request_finished.receivers]
