@@ -44,12 +44,19 @@ def _seed() -> dict:
     from django.utils import timezone
 
     from portal.models import Certificate, Channel, User
+    from portal.roles import sync_role_permissions
     from portal.tests.factories import wagtail_root
     from training import services as training
     from training.models import Booking, Venue
+    from training.tests.factories import standard_items
     from volunteers.models import Activity
 
+    # What migrations filled and an earlier transactional test's flush emptied: without the
+    # standard items the demo passes nobody (no certificate), without the role permissions staff
+    # pages refuse their own staff.
     wagtail_root()
+    standard_items()
+    sync_role_permissions()
     call_command("seed_demo", stdout=io.StringIO())
     trainer = User.objects.get(username="trainer")
     resident = User.objects.get(username="resident")
