@@ -641,6 +641,12 @@ def _split_tags(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+# The database's column widths: a longer cell is a row error, not a failed insert.
+CODE_MAX = Question._meta.get_field("code").max_length
+OPTION_MAX = QuestionOption._meta.get_field("text").max_length
+TOPIC_MAX = Topic._meta.get_field("name").max_length
+
+
 def questions_import_xlsx(*, file, actor: User | None = None) -> ImportReport:
     """Import the bank from an xlsx file laid out as ``XLSX_HEADERS`` (what the export writes).
 
@@ -687,6 +693,10 @@ def questions_import_xlsx(*, file, actor: User | None = None) -> ImportReport:
         code = record["编号"]
         if not code:
             problems.append(ImportProblem("编号", _("编号 is empty.")))
+        elif len(code) > CODE_MAX:
+            problems.append(
+                ImportProblem("编号", _("编号 is at most %(max)s characters.") % {"max": CODE_MAX})
+            )
         elif code in seen_codes:
             problems.append(
                 ImportProblem(
@@ -714,6 +724,21 @@ def questions_import_xlsx(*, file, actor: User | None = None) -> ImportReport:
                 blank_or_repeated = any(not t for t in texts) or len(set(texts)) != len(texts)
                 column = f"选项A–{OPTION_LETTERS[last]}" if blank_or_repeated else "正确答案"
                 problems.append(ImportProblem(column, exc.message))
+        for letter, text in option_texts:
+            if len(text) > OPTION_MAX:
+                problems.append(
+                    ImportProblem(
+                        f"选项{letter}",
+                        _("选项%(letter)s is at most %(max)s characters.")
+                        % {"letter": letter, "max": OPTION_MAX},
+                    )
+                )
+        if any(len(tag) > TOPIC_MAX for tag in _split_tags(record["标签"])):
+            problems.append(
+                ImportProblem(
+                    "标签", _("Each tag in 标签 is at most %(max)s characters.") % {"max": TOPIC_MAX}
+                )
+            )
         if not record["题目"]:
             problems.append(ImportProblem("题目", _("题目 is empty.")))
         if not record["解析"]:

@@ -74,7 +74,7 @@ def fresh_database():
     admin.close()
 
 
-def test_backup_restores_every_record_and_file_into_a_fresh_database(tmp_path, fresh_database):
+def test_backup_restores_every_record_and_file_into_a_fresh_database(tmp_path, fresh_database, settings):
     """Seed records of every module, back up with bin/backup, restore with bin/restore into a
     fresh database and empty file stores: every table has the same number of rows, sample rows are
     equal, a person's encrypted ID number decrypts, and every file is back with the same bytes."""
@@ -85,7 +85,9 @@ def test_backup_restores_every_record_and_file_into_a_fresh_database(tmp_path, f
     from volunteers.seal import seal_png
 
     media, private = tmp_path / "media", tmp_path / "private"
-    settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT = media, private  # the seeding writes here
+    # The seeding writes here. Through pytest-django's settings fixture: the file storage drops its
+    # cached location (an earlier test may have used it) and the settings are put back afterwards.
+    settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT = media, private
     wagtail_root()  # a transactional test before this one may have flushed the root collection
     world = build_world()
     get_image_model().objects.create(title="印章", file=ContentFile(seal_png(text="守卫"), name="seal.png"))

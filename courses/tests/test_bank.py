@@ -115,6 +115,23 @@ def test_bad_file_imports_nothing_and_names_each_bad_row():
     )
 
 
+def test_cells_longer_than_their_columns_are_row_errors_and_import_nothing():
+    """Found by the import fuzzer on PostgreSQL (SQLite does not enforce varchar widths): a 300-character
+    option, a 40-character code or tag was a database error; now each is its row's problem in Chinese."""
+    too_long = [
+        GOOD[0],
+        ["Q" * 40, "单选", "编号太长", "甲", "乙", "", "", "", "", "A", "解析", "", 1, "", "是"],
+        ["Q5", "单选", "选项太长", "甲" * 300, "乙", "", "", "", "", "A", "解析", "标" * 40, 1, "", "是"],
+    ]
+    report = services.questions_import_xlsx(file=workbook(too_long))
+    assert not report.ok
+    assert [e.row for e in report.errors] == [3, 4]
+    assert [p.column for p in report.errors[0].problems] == ["编号"]
+    assert [p.column for p in report.errors[1].problems] == ["选项A", "标签"]
+    assert all(CJK.search(p.message) for e in report.errors for p in e.problems)
+    assert Question.objects.count() == 0 and Topic.objects.count() == 0
+
+
 def test_wrong_headers_or_not_a_workbook_are_reported():
     assert services.questions_import_xlsx(file=workbook(GOOD, headers=["a", "b"])).errors[0].row == 1
     assert services.questions_import_xlsx(file=io.BytesIO(b"not a workbook")).errors[0].row == 0
