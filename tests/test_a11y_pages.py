@@ -26,7 +26,8 @@ from tests.a11y_site import (
 
 # django_db (not transaction=True): the module's data is seeded once, committed, outside the
 # tests; each test's own writes roll back on SQLite, where the server shares the test's connection.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+# Database-independent and slow: bin/test runs it in the SQLite run only (root conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.once, pytest.mark.django_db]
 
 STAFF = (
     "resident",

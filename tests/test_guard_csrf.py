@@ -14,7 +14,8 @@ from tests import guard_matrix
 from tests.guard_world import module_fixture
 from tests.test_guard_matrix import our_urls
 
-pytestmark = pytest.mark.django_db
+# Database-independent and slow: bin/test runs it in the SQLite run only (root conftest.py).
+pytestmark = [pytest.mark.once, pytest.mark.django_db]
 guard_world = module_fixture(courses=True)
 
 DUMMY = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000000"}

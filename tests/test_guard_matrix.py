@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -16,7 +17,8 @@ from portal.roles import ROLE_PERMISSIONS
 from tests import guard_matrix as m
 from tests.guard_world import module_fixture
 
-pytestmark = pytest.mark.django_db
+# Database-independent and slow: bin/test runs it in the SQLite run only (root conftest.py).
+pytestmark = [pytest.mark.once, pytest.mark.django_db]
 
 
 def _make_extras(world):
@@ -252,6 +254,17 @@ def test_public_urls_exist():
     assert not (m.PUBLIC - names), m.PUBLIC - names
 
 
+def _close(response) -> None:
+    """Close a response (a download's open file) without Django's request_finished handler
+    closing the database connection: on PostgreSQL it closes a connection that is inside a
+    transaction, which here is the module's shared world, and every later test would fail."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize(
     "row", [r for r in ROWS if not r.extra.get("skip")], ids=lambda r: f"{r.method} {r.name}"
 )
@@ -270,7 +283,7 @@ def test_matrix(guard_world, row):
                 transaction.set_rollback(True)
             if response.status_code >= 500:
                 problems.append(f"{role} {side}: server error {response.status_code}")
-            response.close()
+            _close(response)
             if allowed(response):
                 who.add(role)
                 body = b"" if response.streaming else response.content
@@ -329,7 +342,7 @@ def test_street_staff_do_not_reach_a_sibling_streets_records(guard_world, siblin
         with transaction.atomic():
             response = _call(client, row, guard_world, "own")
             transaction.set_rollback(True)
-        response.close()
+        _close(response)
         if allowed(response):
             who.add(role)
     expected = set() if row.extra.get("area_only") else set(row.other & STREET_ROLES)

@@ -7,7 +7,6 @@ them too.
 """
 
 import pytest
-from django.conf import settings
 
 from tests.a11y_site import context, seeded_server
 from tests.test_a11y_pages import PUBLIC, STAFF_PAGES
@@ -15,12 +14,9 @@ from tests.test_a11y_pages import PUBLIC, STAFF_PAGES
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db,
-    # The policy and the pages are the same whatever the database: the SQLite run proves it, the
-    # PostgreSQL run saves the minute.
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
-        reason="database-independent; runs in the SQLite run",
-    ),
+    # The policy and the pages are the same whatever the database: bin/test runs it once, in the
+    # SQLite run (root conftest.py).
+    pytest.mark.once,
 ]
 
 ADMIN_PAGES = [
