@@ -122,7 +122,6 @@ def _staff(username: str, role: str, area):
 
 
 def _volunteers(district, streets, sizes, rng, now) -> None:
-    from django.db import connection
 
     from bench import volunteers as vb
     from volunteers import services
@@ -136,17 +135,7 @@ def _volunteers(district, streets, sizes, rng, now) -> None:
     log(f"{len(profiles)} volunteers, {sizes['records']} service records")
     me = next(p for p in profiles if p.status == "approved")
     vb._own_volunteer("bench-volunteer", me, channels, rng, now, MY_RECORDS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE volunteers_volunteerprofile p
-               SET approved_hours = t.hours, last_served_at = t.last
-              FROM (SELECT volunteer_id, SUM(hours) AS hours, MAX(ended_at) AS last
-                      FROM volunteers_servicerecord WHERE state = 'approved'
-                     GROUP BY volunteer_id) t
-             WHERE p.id = t.volunteer_id
-            """
-        )
+    vb._profile_totals()
     services.hours_tally_rebuild()
     log("volunteer aggregates rebuilt")
 

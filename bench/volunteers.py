@@ -137,6 +137,23 @@ def _own_volunteer(username: str, profile, channels, rng, now, count: int):
     return user
 
 
+def _profile_totals() -> None:
+    """What the services keep per volunteer (approved hours, last service), in one statement."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE volunteers_volunteerprofile p
+               SET approved_hours = t.hours, last_served_at = t.last
+              FROM (SELECT volunteer_id, SUM(hours) AS hours, MAX(ended_at) AS last
+                      FROM volunteers_servicerecord WHERE state = 'approved'
+                     GROUP BY volunteer_id) t
+             WHERE p.id = t.volunteer_id
+            """
+        )
+
+
 def seed(bench: Bench) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
@@ -187,18 +204,7 @@ def seed(bench: Bench) -> None:
         _own_volunteer("bench-volunteer-s", me_small, channels, rng, now, 20)
         _staff("bench-admin-l", Role.DISTRICT_ADMIN, big)
         _staff("bench-admin-s", Role.DISTRICT_ADMIN, small)
-        # What the services keep per volunteer (approved hours, last service), in one statement.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE volunteers_volunteerprofile p
-                   SET approved_hours = t.hours, last_served_at = t.last
-                  FROM (SELECT volunteer_id, SUM(hours) AS hours, MAX(ended_at) AS last
-                          FROM volunteers_servicerecord WHERE state = 'approved'
-                         GROUP BY volunteer_id) t
-                 WHERE p.id = t.volunteer_id
-                """
-            )
+        _profile_totals()
         if hasattr(services, "hours_tally_rebuild"):
             services.hours_tally_rebuild()
             log("kept aggregates rebuilt")

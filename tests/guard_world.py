@@ -29,20 +29,6 @@ from volunteers import services as volunteer_services
 from volunteers.models import Activity, ServiceRecord, SignUp, Team, VolunteerProfile
 
 PASSWORD = "correct-horse-119"
-# Role names used by the matrix: the eight roles, a plain account with no role, anonymous, root.
-ROLES = (
-    "anonymous",
-    "plain",
-    Role.RESIDENT,
-    Role.VOLUNTEER,
-    Role.TEAM_LEADER,
-    Role.STREET_COORDINATOR,
-    Role.UNIT_MANAGER,
-    Role.TRAINER,
-    Role.DISTRICT_ADMIN,
-    Role.EDITOR,
-    "superuser",
-)
 
 
 def _id(n: int, birth_year: int = 1971) -> str:
