@@ -75,6 +75,7 @@ PUBLIC = [
     (None, "/accounts/login/", "login"),
     (None, "/accounts/signup/", ""),
     (None, "/accounts/password/reset/", ""),
+    (None, "/accounts/confirm-email/", ""),
     ("resident", "/training/sessions/{bookable}/book/", "booking-form"),
     ("resident", "/training/bookings/{booking}/", "booking-qr"),
     ("resident", "/training/my/", ""),

@@ -1,9 +1,13 @@
-"""No account enumeration: sign-up by phone, log-in by SMS code and password reset answer the same
-for a known and an unknown phone or e-mail address (ACCOUNT_PREVENT_ENUMERATION)."""
+"""No account enumeration: sign-up by phone or by e-mail, log-in by SMS code, password reset and a
+failed log-in answer the same for a known and an unknown phone or e-mail address
+(ACCOUNT_PREVENT_ENUMERATION; e-mail sign-ups end at "we have sent you an e-mail",
+portal.accounts.stages)."""
 
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -14,6 +18,7 @@ pytestmark = pytest.mark.django_db
 guard_world = module_fixture()
 
 UNKNOWN_PHONE = "13700001234"
+PASSWORD = "Xiaofang-119-anquan"
 
 
 def _shape(response) -> tuple:
@@ -34,6 +39,50 @@ def test_phone_sign_up_looks_the_same_for_a_known_number(guard_world):
     known_texts = SMSMessage.objects.filter(phone_masked=f"{known[:3]}****{known[-4:]}")
     assert any("已注册" in m.text for m in known_texts)
     assert User.objects.count() == users_before + 1  # only the unknown number's account
+
+
+def test_email_sign_up_looks_the_same_for_a_registered_address(guard_world):
+    """A registered address is not answered "taken": both sign-ups end at the same "we have sent
+    you an e-mail" page, signed in neither; only the mailbox tells them apart."""
+    known = guard_world.users["plain"].email
+    unknown = "new-resident@example.org"
+    users_before = User.objects.count()
+    clients, shapes = [Client(), Client()], []
+    for client, email in zip(clients, (known, unknown), strict=True):
+        answer = client.post(
+            reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+        )
+        status, _, body = _shape(client.get(answer["Location"]))
+        shapes.append((answer.status_code, answer["Location"], status, body.replace(email, "EMAIL")))
+    assert shapes[0] == shapes[1]
+    assert shapes[0][:2] == (302, reverse("account_email_verification_sent"))
+    assert [c.session.get("_auth_user_id") for c in clients] == [None, None]
+    # One account more (the new address's, unconfirmed); the owner of the known one is told by mail.
+    assert User.objects.count() == users_before + 1
+    assert EmailAddress.objects.get(email=unknown).verified is False
+    to_known, to_unknown = (next(m for m in mail.outbox if m.to == [e]) for e in (known, unknown))
+    assert "账户已经存在" in to_known.subject and reverse("account_reset_password") in to_known.body
+    assert "/accounts/confirm-email/" in to_unknown.body and "/accounts/confirm-email/" not in to_known.body
+
+
+def test_phone_sign_up_with_a_registered_address_looks_the_same(guard_world):
+    """Beside a new mobile number, a registered address neither fails the form nor changes the
+    answer: the account is made for the number alone and the address's owner is mailed."""
+    known = guard_world.users["plain"].email
+    answers = [
+        Client().post(
+            reverse("account_signup"),
+            {"phone": phone, "email": email, "password1": PASSWORD, "password2": PASSWORD},
+        )
+        for phone, email in (("13700002345", known), ("13700003456", "another-new@example.org"))
+    ]
+    assert answers[0].status_code == answers[1].status_code == 302
+    assert answers[0]["Location"] == answers[1]["Location"] == reverse("account_verify_phone")
+    made = User.objects.get(phone_hash__isnull=False, phone_masked="137****2345")
+    assert made.email == "" and not EmailAddress.objects.filter(user=made).exists()
+    assert User.objects.filter(email=known).count() == 1  # still only its owner
+    assert [m.to for m in mail.outbox] == [[known]]  # the new address hears after the SMS code
+    assert "账户已经存在" in mail.outbox[0].subject
 
 
 def test_login_code_request_looks_the_same_for_an_unknown_number(guard_world):

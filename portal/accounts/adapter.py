@@ -32,6 +32,18 @@ class AccountAdapter(DefaultAccountAdapter):
         # a fixed proxy count and trusts a forged header when the count is wrong).
         return clientip.client_ip(request)
 
+    def format_email_subject(self, subject: str) -> str:
+        # allauth would prefix the host name ("[testserver]"); the portal's name reads better.
+        return "[{}] {}".format(_("Fire-safety education and volunteer portal"), subject)
+
+    def get_login_stages(self) -> list[str]:
+        return [
+            "portal.accounts.stages.EmailVerificationStage"
+            if path == "allauth.account.stages.EmailVerificationStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
     def phone_form_field(self, **kwargs) -> MobilePhoneField:
         return MobilePhoneField(**kwargs)
 

@@ -4,7 +4,9 @@ Sign-up takes a mobile number (verified by an SMS code), or an e-mail address wi
 or both. Log-in by code is by SMS only.
 """
 
+from allauth.account import app_settings
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
 from allauth.account.fields import PhoneField
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +26,27 @@ class MobilePhoneField(PhoneField):
 
 class SignupForm(allauth_forms.SignupForm):
     """Every sign-up field is optional to allauth; the rule lives here: a mobile number, or an
-    e-mail address with a password (an e-mail alone would leave no way to sign in)."""
+    e-mail address with a password (an e-mail alone would leave no way to sign in).
+
+    A registered e-mail address is not refused as "taken" (that would tell anyone which addresses
+    have accounts). Alone, it ends like any e-mail sign-up, at "we have sent you an e-mail"
+    (portal.accounts.stages), and the owner is mailed that the account exists. Beside a new mobile
+    number, the account is made for the number without the address, and the owner is mailed.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email_taken = False
+        self.email_left_out = ""
+
+    def validate_unique_email(self, value) -> str:
+        try:
+            return super().validate_unique_email(value)
+        except ValidationError as error:
+            if error.code != "email_taken" or not app_settings.PREVENT_ENUMERATION:
+                raise
+            self.email_taken = True
+            return get_adapter().validate_unique_email(value)
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
@@ -45,7 +67,18 @@ class SignupForm(allauth_forms.SignupForm):
                     _("Choose a password to sign in with your e-mail address."), code="password_required"
                 ),
             )
+        if self.email_taken and not self.account_already_exists:
+            if phone:
+                self.email_left_out, cleaned_data["email"] = email, ""
+            else:
+                self.account_already_exists = True  # allauth then makes no account and mails the owner
         return cleaned_data
+
+    def try_save(self, request):
+        user, response = super().try_save(request)
+        if user is not None and self.email_left_out:
+            get_adapter().send_account_already_exists_mail(self.email_left_out)
+        return user, response
 
 
 class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):

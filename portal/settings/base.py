@@ -180,6 +180,8 @@ ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True  # texts get lost
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True  # fix a mistyped number without starting over
+# "optional" for phone and WeChat accounts; a sign-up by e-mail alone must confirm its address
+# before it is signed in (portal.accounts.stages.EmailVerificationStage).
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 # Log-in by SMS code (the password form also takes a phone or e-mail address).
@@ -188,8 +190,8 @@ ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
 # Sign-up, log-in by code and password reset answer the same for a known and an unknown phone or
 # address, so nobody can test who has an account; the owner of a known number gets a text
-# (AccountAdapter.send_account_already_exists_sms) instead of a second account. E-mail sign-up
-# still says "taken" while ACCOUNT_EMAIL_VERIFICATION is "optional" (allauth keeps addresses unique).
+# (AccountAdapter.send_account_already_exists_sms) instead of a second account, the owner of a
+# known address a mail (portal.accounts.forms.SignupForm: a registered address is never "taken").
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {

@@ -3,11 +3,13 @@
 import re
 
 import pytest
+from allauth.account.models import EmailAddress, Login
 from allauth.socialaccount.models import SocialApp
 from django.test import override_settings
 from django.urls import reverse
 
 from portal import services
+from portal.accounts.stages import signed_up_by_email_alone
 from portal.models import SMSMessage, User
 
 pytestmark = pytest.mark.django_db
@@ -124,25 +126,49 @@ def test_phone_user_with_password_can_log_in_with_phone_and_password(client):
 # ------------------------------------------------------------------------------
 # E-mail + password
 # ------------------------------------------------------------------------------
-def test_email_signup_and_login(client):
+def test_email_signup_confirms_the_address_then_logs_in(client, mailoutbox):
+    """An e-mail sign-up is not signed in at once: it ends at "we have sent you an e-mail", as a
+    registered address does (portal.accounts.stages, tests/test_guard_enumeration.py), and the
+    Chinese mail's link confirms the address."""
     response = client.post(
         reverse("account_signup"),
         {"email": "zhang.wei@example.com", "password1": PASSWORD, "password2": PASSWORD},
     )
 
     assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
     user = User.objects.get()
     assert user.email == "zhang.wei@example.com"
     assert user.phone == ""
     assert user.phone_hash is None
-    assert logged_in_user_id(client) == str(user.pk)
+    assert logged_in_user_id(client) is None
     assert SMSMessage.objects.count() == 0
+    assert_chinese_page(client.get(response.url))
 
-    client.post(reverse("account_logout"))
+    (message,) = mailoutbox
+    assert message.subject.startswith("[消防宣教与志愿服务平台] ")
+    assert message.body.startswith("您好：")
+    confirm_url = re.search(r"http://testserver(/accounts/confirm-email/\S+)", message.body).group(1)
+    client.post(confirm_url)
+    assert EmailAddress.objects.get(user=user).verified is True
+
     response = client.post(reverse("account_login"), {"login": "zhang.wei@example.com", "password": PASSWORD})
 
     assert response.status_code == 302
     assert logged_in_user_id(client) == str(user.pk)
+
+
+def test_wechat_sign_up_is_not_held_for_an_email_address():
+    """Only a sign-up by e-mail alone waits for the address: WeChat and phone sign-ups do not."""
+    by_email = User.objects.create_user(username="by-email", email="li@example.com")
+    by_phone = verified_phone_user()
+    by_wechat = {"sociallogin": object()}  # what allauth's social sign-up passes along
+
+    assert signed_up_by_email_alone(Login(user=by_email, signup=True)) is True
+    assert signed_up_by_email_alone(Login(user=by_email, signup=True, signal_kwargs=by_wechat)) is False
+    assert signed_up_by_email_alone(Login(user=by_phone, signup=True)) is False
+    registered_phone = Login(user=None, email="li@example.com", phone=PHONE, signup=True)
+    assert signed_up_by_email_alone(registered_phone) is False
 
 
 def test_email_login_with_wrong_password_fails_in_chinese(client):
